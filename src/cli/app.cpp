@@ -1,0 +1,148 @@
+#include "cli/app.hpp"
+
+#include "cli/commands.hpp"
+#include "util/error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace lockstep::cli {
+
+namespace {
+
+using Handler = int (*)(const config::Config&, const Options&, std::ostream&);
+
+struct Command {
+  const char* name;
+  const char* description;
+  Handler handler;
+  void (*add_options)(CLI::App& sub, Options& options);
+};
+
+void no_options(CLI::App&, Options&) {}
+
+const Command kCommands[] = {
+  {"upgrade", "Apply pending revisions up to TARGET (default: heads)", cmd_upgrade,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("target", o.target, "head, heads, a revision, +N, label@head; with --sql also FROM:TO");
+     sub.add_flag("--sql", o.sql, "Print the SQL instead of running it (no database connection)");
+   }},
+  {"downgrade", "Revert down to TARGET (-1, a revision, base)", cmd_downgrade,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("target", o.target, "-N, a revision, base; with --sql FROM:TO")->required();
+     sub.add_flag("--sql", o.sql, "Print the SQL instead of running it (no database connection)");
+   }},
+  {"current", "Show the revision(s) the database is at", cmd_current,
+   [](CLI::App& sub, Options& o) { sub.add_flag("-v,--verbose", o.verbose, "Show details"); }},
+  {"history", "List revisions, newest first, marking the current ones", cmd_history,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("-r,--rev-range", o.range, "Only revisions in the range A:B");
+     sub.add_flag("-v,--verbose", o.verbose, "Show details");
+   }},
+  {"heads", "Show the heads of the revision graph", cmd_heads,
+   [](CLI::App& sub, Options& o) { sub.add_flag("-v,--verbose", o.verbose, "Show details"); }},
+  {"branches", "Show branch points", cmd_branches,
+   [](CLI::App& sub, Options& o) { sub.add_flag("-v,--verbose", o.verbose, "Show details"); }},
+  {"show", "Show one revision", cmd_show,
+   [](CLI::App& sub, Options& o) { sub.add_option("revision", o.target, "A revision or target")->required(); }},
+  {"stamp", "Set the version table to REV without running any SQL", cmd_stamp,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("revision", o.target, "A revision, heads or base")->required();
+     sub.add_flag("--purge", o.purge, "Empty the version table first (also when it holds unknown revisions)");
+   }},
+  {"status", "List pending revisions; exit 7 when the database is not at head", cmd_status, no_options},
+  {"revision", "Write a new revision file on the current head", cmd_revision,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("-m,--message", o.message, "What the revision does")->required();
+     sub.add_option("--head", o.head, "The revision to build on (default: the single head; base for a new root)");
+     sub.add_option("--rev-id", o.rev_id, "Use this revision id instead of a random one");
+     sub.add_option("--branch-label", o.branch_labels, "Give the new revision a branch label");
+     sub.add_option("--depends-on", o.depends_on, "A revision that must be applied first (not a parent)");
+   }},
+  {"merge", "Write a merge revision whose parents are the given revisions", cmd_merge,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("-m,--message", o.message, "What the merge is for")->required();
+     sub.add_option("revisions", o.revisions, "Two or more revisions, or 'heads'")->required();
+     sub.add_option("--rev-id", o.rev_id, "Use this revision id instead of a random one");
+     sub.add_option("--branch-label", o.branch_labels, "Give the merge revision a branch label");
+   }},
+  {"version", "Print version and build information", cmd_version, no_options},
+};
+
+void setup_logging()
+{
+  auto logger = std::make_shared<spdlog::logger>("lockstep", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+std::string host_name()
+{
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) {
+    return "unknown";
+  }
+  return buffer;
+}
+
+} // namespace
+
+int run(int argc, char** argv, const config::Environment& env)
+{
+  setup_logging();
+  CLI::App app{"lockstep: PostgreSQL schema migrations, Alembic-style, built for Kubernetes.\n"
+               "Exit codes: 0 ok, 1 internal error, 2 usage/config/bad file, 3 database unreachable,\n"
+               "4 lock timeout, 5 migration failed (rolled back), 6 validation failed, 7 not at head,\n"
+               "128+N stopped by signal N.",
+               "lockstep"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  config::Flags flags;
+  auto optional_flag = [&](const std::string& spec, std::optional<std::string>& target, const std::string& help) {
+    app.add_option_function<std::string>(spec, [&target](const std::string& v) { target = v; }, help);
+  };
+  optional_flag("--database-url", flags.database_url,
+                "PostgreSQL URL (env LOCKSTEP_DATABASE_URL, DATABASE_URL); postgresql+driver:// accepted");
+  optional_flag("--migrations", flags.migrations, "Folder of migration files (env LOCKSTEP_MIGRATIONS; ./migrations)");
+  optional_flag("--version-table", flags.version_table,
+                "Version table (env LOCKSTEP_VERSION_TABLE; lockstep_version; alembic_version takes over Alembic's)");
+  optional_flag("--version-table-schema", flags.version_table_schema,
+                "Schema of lockstep's tables (env LOCKSTEP_VERSION_TABLE_SCHEMA; default: search path)");
+  optional_flag("--connect-timeout", flags.connect_timeout,
+                "How long to wait for the database (env LOCKSTEP_CONNECT_TIMEOUT; 60s)");
+  optional_flag("--lock-timeout", flags.lock_timeout,
+                "How long to wait for the migration lock (env LOCKSTEP_LOCK_TIMEOUT; 300s)");
+
+  Options options;
+  const Command* chosen = nullptr;
+  for (const auto& command : kCommands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    command.add_options(*sub, options);
+    sub->callback([&chosen, &command] { chosen = &command; });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+
+  try {
+    config::Config config = config::resolve(flags, env, host_name());
+    return chosen->handler(config, options, std::cout);
+  } catch (const Error& e) {
+    spdlog::error("{}", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    return static_cast<int>(ExitCode::internal);
+  }
+}
+
+} // namespace lockstep::cli

@@ -1,0 +1,292 @@
+#include "cli/commands.hpp"
+
+#include "cli/format.hpp"
+#include "graph/planner.hpp"
+#include "graph/targets.hpp"
+#include "migrator/migrator.hpp"
+#include "migrator/offline.hpp"
+#include "migrator/step_script.hpp"
+#include "script/directory.hpp"
+#include "script/writer.hpp"
+#include "util/error.hpp"
+#include "util/sha256.hpp"
+#include "util/strings.hpp"
+
+#include <libpq-fe.h>
+#include <pqxx/version>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+#include <optional>
+
+namespace lockstep::cli {
+
+namespace {
+
+migrator::Migrator open_migrator(const config::Config& config)
+{
+  return migrator::Migrator(config, script::load_directory(config.migrations));
+}
+
+migrator::Catalog load_catalog(const config::Config& config)
+{
+  return migrator::Catalog(script::load_directory(config.migrations));
+}
+
+db::TableNames table_names(const config::Config& config)
+{
+  db::TableNames names;
+  names.schema = config.version_table_schema;
+  names.version_table = config.version_table;
+  return names;
+}
+
+std::string rows_text(const std::vector<std::string>& rows)
+{
+  return rows.empty() ? "base" : util::join(rows, ", ");
+}
+
+void report(const migrator::Outcome& outcome, const char* verb, std::ostream& out)
+{
+  if (outcome.nothing_to_do) {
+    out << "Nothing to do: the database is at " << rows_text(outcome.to) << ".\n";
+    return;
+  }
+  out << verb << " " << outcome.ran.size() << " revision(s): " << rows_text(outcome.from) << " -> "
+      << rows_text(outcome.to) << "\n";
+}
+
+graph::NodeSet row_set(const migrator::Snapshot& snap)
+{
+  graph::NodeSet rows = snap.catalog.graph().empty_set();
+  for (int n : snap.catalog.graph().tips(snap.applied)) {
+    rows[n] = 1;
+  }
+  return rows;
+}
+
+std::string utc_now_iso()
+{
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+} // namespace
+
+int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out)
+{
+  std::string target = options.target.empty() ? "heads" : options.target;
+  if (options.sql) {
+    out << migrator::offline_upgrade_sql(load_catalog(config), target, table_names(config), config.run_by);
+    return 0;
+  }
+  if (target.find(':') != std::string::npos) {
+    throw_usage("a 'from:to' range is only valid with --sql");
+  }
+  report(open_migrator(config).upgrade(target), "Upgraded", out);
+  return 0;
+}
+
+int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out)
+{
+  if (options.sql) {
+    out << migrator::offline_downgrade_sql(load_catalog(config), options.target, table_names(config), config.run_by);
+    return 0;
+  }
+  if (options.target.find(':') != std::string::npos) {
+    throw_usage("a 'from:to' range is only valid with --sql");
+  }
+  report(open_migrator(config).downgrade(options.target), "Downgraded", out);
+  return 0;
+}
+
+int cmd_current(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Migrator m = open_migrator(config);
+  migrator::Snapshot snap = m.snapshot();
+  graph::NodeSet rows = row_set(snap);
+  for (int node : snap.catalog.graph().tips(snap.applied)) {
+    out << (options.verbose ? verbose_block(snap.catalog, node, &rows) + "\n" : short_line(snap.catalog, node) + "\n");
+  }
+  if (snap.rows.empty()) {
+    spdlog::info("the database is at base: nothing is applied");
+  }
+  return 0;
+}
+
+int cmd_history(const config::Config& config, const Options& options, std::ostream& out)
+{
+  std::optional<migrator::Snapshot> snap;
+  migrator::Migrator m = open_migrator(config);
+  if (!config.database_url.empty()) {
+    snap = m.snapshot();
+  }
+  const migrator::Catalog& catalog = snap ? snap->catalog : m.files();
+  const graph::RevisionGraph& graph = catalog.graph();
+  graph::NodeSet applied = snap ? snap->applied : graph.empty_set();
+  graph::NodeSet rows = snap ? row_set(*snap) : graph.empty_set();
+  graph::TargetResolver resolver(graph, applied);
+  graph::NodeSet selected = options.range.empty() ? graph::NodeSet(graph.size(), 1) : resolver.range(options.range);
+
+  const auto& order = graph.topological_order();
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if (!selected[*it]) {
+      continue;
+    }
+    out << (options.verbose ? verbose_block(catalog, *it, snap ? &rows : nullptr) + "\n"
+                            : history_line(catalog, *it, snap ? &rows : nullptr) + "\n");
+  }
+  return 0;
+}
+
+int cmd_heads(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Catalog catalog = load_catalog(config);
+  for (int node : catalog.graph().heads()) {
+    out << (options.verbose ? verbose_block(catalog, node, nullptr) + "\n" : short_line(catalog, node) + "\n");
+  }
+  return 0;
+}
+
+int cmd_branches(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Catalog catalog = load_catalog(config);
+  const graph::RevisionGraph& graph = catalog.graph();
+  for (int node : graph.topological_order()) {
+    if (graph.children(node).size() < 2) {
+      continue;
+    }
+    out << (options.verbose ? verbose_block(catalog, node, nullptr) : short_line(catalog, node) + "\n");
+    for (int child : graph.children(node)) {
+      out << "    -> " << short_line(catalog, child);
+      if (!catalog.revision(child).message.empty()) {
+        out << ", " << catalog.revision(child).message;
+      }
+      out << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_show(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Catalog catalog = load_catalog(config);
+  graph::NodeSet none = catalog.graph().empty_set();
+  graph::TargetResolver resolver(catalog.graph(), none);
+  for (int node : resolver.nodes(options.target)) {
+    out << verbose_block(catalog, node, nullptr);
+  }
+  return 0;
+}
+
+int cmd_stamp(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Outcome outcome = open_migrator(config).stamp(options.target, options.purge);
+  out << "Stamped: " << rows_text(outcome.from) << " -> " << rows_text(outcome.to) << "\n";
+  return 0;
+}
+
+int cmd_status(const config::Config& config, const Options&, std::ostream& out)
+{
+  migrator::Migrator m = open_migrator(config);
+  migrator::Snapshot snap = m.snapshot();
+  const graph::RevisionGraph& graph = snap.catalog.graph();
+  graph::TargetResolver resolver(graph, snap.applied);
+  std::vector<graph::Step> pending = graph::plan(graph, snap.applied, resolver.upgrade_goal("heads"));
+  out << "Current: " << rows_text(snap.rows) << "\n";
+  out << "Heads:   " << rows_text(migrator::ids_of(graph, graph.heads())) << "\n";
+  if (pending.empty()) {
+    out << "Up to date.\n";
+    return 0;
+  }
+  out << pending.size() << " pending revision(s):\n";
+  for (const auto& step : pending) {
+    out << "  " << history_line(snap.catalog, step.node, nullptr) << "\n";
+  }
+  return static_cast<int>(ExitCode::not_at_head);
+}
+
+int cmd_revision(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Catalog catalog = load_catalog(config);
+  const graph::RevisionGraph& graph = catalog.graph();
+  script::Revision rev;
+  rev.id = options.rev_id.empty() ? util::random_hex(6) : options.rev_id;
+  if (!script::valid_revision_id(rev.id)) {
+    throw_usage("--rev-id '" + rev.id + "' is not valid: use 1 to 32 of [A-Za-z0-9_]");
+  }
+  if (graph.find(rev.id)) {
+    throw_usage("revision " + rev.id + " already exists (" + catalog.location(*graph.find(rev.id)) + ")");
+  }
+  graph::NodeSet none = graph.empty_set();
+  graph::TargetResolver resolver(graph, none);
+  std::string head = options.head.empty() ? "head" : options.head;
+  if (head != "base") {
+    if (options.head.empty() && graph.heads().size() > 1) {
+      throw_usage("there are " + std::to_string(graph.heads().size()) + " heads (" +
+                  util::join(migrator::ids_of(graph, graph.heads()), ", ") +
+                  "): pass --head <revision> to choose one, or merge them first with "
+                  "'lockstep merge -m \"merge heads\" heads'");
+    }
+    for (int node : resolver.nodes(head)) {
+      rev.parents.push_back(graph.id(node));
+    }
+  }
+  for (const auto& dep : options.depends_on) {
+    rev.depends_on.push_back(graph.id(resolver.revision(dep)));
+  }
+  rev.message = options.message;
+  rev.branch_labels = options.branch_labels;
+  rev.create_date = utc_now_iso();
+  rev.upgrade_sql = "\n";
+  rev.downgrade_sql = "\n";
+  std::string path = script::write_new_revision(config.migrations, rev);
+  out << "Generated " << path << "\n";
+  return 0;
+}
+
+int cmd_merge(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Catalog catalog = load_catalog(config);
+  const graph::RevisionGraph& graph = catalog.graph();
+  graph::NodeSet none = graph.empty_set();
+  graph::TargetResolver resolver(graph, none);
+  script::Revision rev;
+  for (const auto& name : options.revisions) {
+    for (int node : resolver.nodes(name)) {
+      if (std::find(rev.parents.begin(), rev.parents.end(), graph.id(node)) == rev.parents.end()) {
+        rev.parents.push_back(graph.id(node));
+      }
+    }
+  }
+  if (rev.parents.size() < 2) {
+    throw_usage("a merge needs at least two distinct revisions; got " +
+                (rev.parents.empty() ? std::string("none") : util::join(rev.parents, ", ")));
+  }
+  rev.id = options.rev_id.empty() ? util::random_hex(6) : options.rev_id;
+  if (!script::valid_revision_id(rev.id) || graph.find(rev.id)) {
+    throw_usage("--rev-id '" + rev.id + "' is not a new, valid revision id");
+  }
+  rev.message = options.message;
+  rev.branch_labels = options.branch_labels;
+  rev.create_date = utc_now_iso();
+  rev.upgrade_sql = "\n";
+  rev.downgrade_sql = "\n";
+  std::string path = script::write_new_revision(config.migrations, rev);
+  out << "Generated " << path << "\n";
+  return 0;
+}
+
+int cmd_version(const config::Config&, const Options&, std::ostream& out)
+{
+  out << "lockstep " << LOCKSTEP_VERSION << "\n";
+  out << "built with " << __VERSION__ << ", libpq " << PQlibVersion() << ", libpqxx " << PQXX_VERSION << "\n";
+  return 0;
+}
+
+} // namespace lockstep::cli

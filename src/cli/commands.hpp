@@ -1,0 +1,41 @@
+// One function per command. Each takes the resolved configuration and its
+// own options, writes its result to `out`, logs through spdlog, and returns
+// the exit code (failures throw lockstep::Error instead).
+#pragma once
+
+#include "config/config.hpp"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lockstep::cli {
+
+struct Options {
+  std::string target;
+  std::string range;
+  std::string message;
+  std::string head;
+  std::string rev_id;
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+  std::vector<std::string> revisions;
+  bool sql = false;
+  bool verbose = false;
+  bool purge = false;
+};
+
+int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_current(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_history(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_heads(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_branches(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_show(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_stamp(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_status(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_revision(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_merge(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_version(const config::Config& config, const Options& options, std::ostream& out);
+
+} // namespace lockstep::cli

@@ -1,0 +1,21 @@
+// Alembic-style text for revisions: the one-line form used by history,
+// heads and current, and the verbose form used by show and --verbose.
+#pragma once
+
+#include "graph/revision_graph.hpp"
+#include "migrator/catalog.hpp"
+
+#include <string>
+
+namespace lockstep::cli {
+
+// "1c0d3e5f7a9b -> 3f2a9c1e7b4d (head) (current), add edited_at to messages"
+std::string history_line(const migrator::Catalog& catalog, int node, const graph::NodeSet* current_rows);
+
+// "3f2a9c1e7b4d (label) (head)"
+std::string short_line(const migrator::Catalog& catalog, int node);
+
+// Rev/Parent/Path header and the indented message and header keys.
+std::string verbose_block(const migrator::Catalog& catalog, int node, const graph::NodeSet* current_rows);
+
+} // namespace lockstep::cli

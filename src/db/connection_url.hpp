@@ -1,0 +1,32 @@
+// Database URLs: what users write, what libpq gets, what logs may show.
+//
+// Accepted: postgresql:// and postgres:// URIs, SQLAlchemy-style URIs with a
+// driver suffix (postgresql+asyncpg://, postgresql+psycopg2://; the suffix is
+// dropped), and libpq key=value strings. The result carries two strings: the
+// connection string for libpq, which may hold the password and must never be
+// printed, and a redacted display form for logs and errors.
+#pragma once
+
+#include <string>
+
+namespace lockstep::db {
+
+struct ConnectionTarget {
+  std::string conninfo;  // libpq key=value string; secret
+  std::string display;   // postgresql://user@host:port/dbname; safe to print
+};
+
+struct ConnectionOptions {
+  std::string application_name;  // set unless the URL sets it
+  std::string password;          // overrides the URL's (from a password file); empty = keep
+};
+
+// Throws Error(usage) for a URL libpq cannot parse, without echoing it (it
+// may hold a password).
+ConnectionTarget parse_database_url(const std::string& url, const ConnectionOptions& options);
+
+// Replaces every occurrence of `secret` in `text` with "***" (for server and
+// libpq messages that might quote a connection string).
+std::string scrub(std::string text, const std::string& secret);
+
+} // namespace lockstep::db

@@ -1,0 +1,125 @@
+#include "db/state_sql.hpp"
+
+#include "util/sha256.hpp"
+#include "util/sql_quote.hpp"
+
+namespace lockstep::db {
+
+using util::qualified_name;
+using util::quote_literal;
+
+std::string TableNames::version() const
+{
+  return qualified_name(schema, version_table);
+}
+
+std::string TableNames::applied() const
+{
+  return qualified_name(schema, "lockstep_applied");
+}
+
+std::string TableNames::history() const
+{
+  return qualified_name(schema, "lockstep_history");
+}
+
+std::string create_tables_sql(const TableNames& names)
+{
+  std::string sql;
+  if (!names.schema.empty()) {
+    sql += "CREATE SCHEMA IF NOT EXISTS " + util::quote_ident(names.schema) + ";\n";
+  }
+  sql += "CREATE TABLE IF NOT EXISTS " + names.version() +
+         " (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT " +
+         util::quote_ident(names.version_table + "_pkc") + " PRIMARY KEY (version_num)\n);\n";
+  sql += "CREATE TABLE IF NOT EXISTS " + names.applied() +
+         " (\n"
+         "    version_table TEXT NOT NULL,\n"
+         "    revision VARCHAR(32) NOT NULL,\n"
+         "    parents TEXT[] NOT NULL,\n"
+         "    depends_on TEXT[] NOT NULL,\n"
+         "    branch_labels TEXT[] NOT NULL,\n"
+         "    message TEXT NOT NULL,\n"
+         "    checksum TEXT NOT NULL,\n"
+         "    downgrade_sql TEXT NOT NULL,\n"
+         "    transactional BOOLEAN NOT NULL,\n"
+         "    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+         "    applied_by TEXT NOT NULL,\n"
+         "    PRIMARY KEY (version_table, revision)\n);\n";
+  sql += "CREATE TABLE IF NOT EXISTS " + names.history() +
+         " (\n"
+         "    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+         "    version_table TEXT NOT NULL,\n"
+         "    revision VARCHAR(32) NOT NULL,\n"
+         "    direction TEXT NOT NULL,\n"
+         "    checksum TEXT NOT NULL,\n"
+         "    started_at TIMESTAMPTZ NOT NULL,\n"
+         "    finished_at TIMESTAMPTZ NOT NULL,\n"
+         "    duration_ms DOUBLE PRECISION NOT NULL,\n"
+         "    run_by TEXT NOT NULL,\n"
+         "    outcome TEXT NOT NULL,\n"
+         "    error TEXT\n);\n";
+  return sql;
+}
+
+std::string version_change_sql(const TableNames& names, const std::vector<std::string>& removed,
+                               const std::vector<std::string>& added)
+{
+  if (removed.size() == 1 && added.size() == 1) {
+    return "UPDATE " + names.version() + " SET version_num=" + quote_literal(added[0]) +
+           " WHERE version_num = " + quote_literal(removed[0]) + ";\n";
+  }
+  std::string sql;
+  for (const auto& rev : removed) {
+    sql += "DELETE FROM " + names.version() + " WHERE version_num = " + quote_literal(rev) + ";\n";
+  }
+  for (const auto& rev : added) {
+    sql += "INSERT INTO " + names.version() + " (version_num) VALUES (" + quote_literal(rev) + ");\n";
+  }
+  return sql;
+}
+
+std::string record_applied_sql(const TableNames& names, const AppliedRecord& r, const std::string& run_by)
+{
+  return "INSERT INTO " + names.applied() +
+         " (version_table, revision, parents, depends_on, branch_labels, message, checksum, downgrade_sql, "
+         "transactional, applied_by) VALUES (" +
+         quote_literal(names.version_table) + ", " + quote_literal(r.revision) + ", " +
+         util::text_array_literal(r.parents) + ", " + util::text_array_literal(r.depends_on) + ", " +
+         util::text_array_literal(r.branch_labels) + ", " + quote_literal(r.message) + ", " +
+         quote_literal(r.checksum) + ", " + quote_literal(r.downgrade_sql) + ", " +
+         (r.transactional ? "true" : "false") + ", " + quote_literal(run_by) +
+         ")\n  ON CONFLICT (version_table, revision) DO UPDATE SET parents = EXCLUDED.parents, "
+         "depends_on = EXCLUDED.depends_on, branch_labels = EXCLUDED.branch_labels, message = EXCLUDED.message, "
+         "checksum = EXCLUDED.checksum, downgrade_sql = EXCLUDED.downgrade_sql, "
+         "transactional = EXCLUDED.transactional, applied_at = now(), applied_by = EXCLUDED.applied_by;\n";
+}
+
+std::string forget_applied_sql(const TableNames& names, const std::string& revision)
+{
+  return "DELETE FROM " + names.applied() + " WHERE version_table = " + quote_literal(names.version_table) +
+         " AND revision = " + quote_literal(revision) + ";\n";
+}
+
+std::string history_sql(const TableNames& names, const std::string& revision, const std::string& direction,
+                        const std::string& checksum, const std::string& run_by, const std::string& outcome,
+                        const std::string& error)
+{
+  return "INSERT INTO " + names.history() +
+         " (version_table, revision, direction, checksum, started_at, finished_at, duration_ms, run_by, outcome, "
+         "error) VALUES (" +
+         quote_literal(names.version_table) + ", " + quote_literal(revision) + ", " + quote_literal(direction) +
+         ", " + quote_literal(checksum) +
+         ", now(), clock_timestamp(), 1000 * extract(epoch FROM clock_timestamp() - now()), " +
+         quote_literal(run_by) + ", " + quote_literal(outcome) + ", " +
+         (error.empty() ? std::string("NULL") : quote_literal(error)) + ");\n";
+}
+
+int64_t lock_key(const TableNames& names)
+{
+  std::string digest = util::sha256_hex("lockstep:" + names.schema + "." + names.version_table);
+  uint64_t key = std::stoull(digest.substr(0, 15), nullptr, 16);  // 60 bits: fits a signed bigint
+  return static_cast<int64_t>(key);
+}
+
+} // namespace lockstep::db

@@ -1,0 +1,64 @@
+// lockstep's own tables and the SQL that keeps them, as text.
+//
+// The same statements run online (db::Session) and are printed offline
+// (`--sql`), so a DBA reviews exactly what lockstep would run.
+//
+//   <version_table>    Alembic's layout: one row per current head,
+//                      version_num varchar(32) primary key.
+//   lockstep_applied   per applied revision: parents, dependencies, checksum
+//                      and downgrade SQL, so a rollback Job whose folder lacks
+//                      newer revisions can still downgrade through them.
+//   lockstep_history   one row per step run: revision, direction, checksum,
+//                      times, duration, who ran it, outcome.
+// All three live in `version_table_schema` (default: the search path).
+// lockstep_applied and lockstep_history are keyed by the version table's name
+// too, so two apps with their own version tables can share a schema.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lockstep::db {
+
+struct TableNames {
+  std::string schema;  // empty: the search path decides
+  std::string version_table = "lockstep_version";
+
+  std::string version() const;  // quoted, qualified
+  std::string applied() const;
+  std::string history() const;
+};
+
+struct AppliedRecord {
+  std::string revision;
+  std::vector<std::string> parents;
+  std::vector<std::string> depends_on;
+  std::vector<std::string> branch_labels;
+  std::string message;
+  std::string checksum;
+  std::string downgrade_sql;
+  bool transactional = true;
+};
+
+std::string create_tables_sql(const TableNames& names);
+
+// Moves the version table from `removed` rows to `added` rows. A single
+// replacement is one UPDATE, as Alembic writes it.
+std::string version_change_sql(const TableNames& names, const std::vector<std::string>& removed,
+                               const std::vector<std::string>& added);
+
+std::string record_applied_sql(const TableNames& names, const AppliedRecord& record, const std::string& run_by);
+std::string forget_applied_sql(const TableNames& names, const std::string& revision);
+
+// `outcome`: applied | reverted | stamped | failed. Times come from the
+// server: started_at = now() (the step's transaction start).
+std::string history_sql(const TableNames& names, const std::string& revision, const std::string& direction,
+                        const std::string& checksum, const std::string& run_by, const std::string& outcome,
+                        const std::string& error = "");
+
+// The advisory-lock key: 64 bits of SHA-256 over the version table's
+// qualified name, so every run against the same table contends for one lock.
+int64_t lock_key(const TableNames& names);
+
+} // namespace lockstep::db

@@ -1,0 +1,299 @@
+#include "graph/revision_graph.hpp"
+
+#include "util/error.hpp"
+
+#include <algorithm>
+
+namespace lockstep::graph {
+
+namespace {
+
+int lookup(const std::vector<std::pair<std::string, int>>& sorted, std::string_view key)
+{
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), key,
+                             [](const auto& entry, std::string_view k) { return entry.first < k; });
+  if (it != sorted.end() && it->first == key) {
+    return it->second;
+  }
+  return -1;
+}
+
+std::string origin_suffix(const NodeSpec& spec)
+{
+  return spec.origin.empty() ? "" : " (" + spec.origin + ")";
+}
+
+} // namespace
+
+RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
+{
+  m_nodes.reserve(specs.size());
+  m_by_id.reserve(specs.size());
+  for (auto& spec : specs) {
+    m_nodes.push_back(Node{std::move(spec), {}, {}, {}, {}});
+  }
+  for (size_t i = 0; i < m_nodes.size(); ++i) {
+    m_by_id.emplace_back(m_nodes[i].spec.id, static_cast<int>(i));
+    for (const auto& label : m_nodes[i].spec.branch_labels) {
+      m_by_label.emplace_back(label, static_cast<int>(i));
+    }
+  }
+  std::sort(m_by_id.begin(), m_by_id.end());
+  for (size_t i = 1; i < m_by_id.size(); ++i) {
+    if (m_by_id[i].first == m_by_id[i - 1].first) {
+      const NodeSpec& a = m_nodes[m_by_id[i - 1].second].spec;
+      const NodeSpec& b = m_nodes[m_by_id[i].second].spec;
+      throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
+    }
+  }
+  std::sort(m_by_label.begin(), m_by_label.end());
+  for (size_t i = 1; i < m_by_label.size(); ++i) {
+    if (m_by_label[i].first == m_by_label[i - 1].first) {
+      throw_usage("branch label '" + m_by_label[i].first + "' is used by both " + id(m_by_label[i - 1].second) +
+                  " and " + id(m_by_label[i].second));
+    }
+  }
+  for (const auto& [label, node] : m_by_label) {
+    if (lookup(m_by_id, label) >= 0 && lookup(m_by_id, label) != node) {
+      throw_usage("branch label '" + label + "' of revision " + id(node) + " is also a revision id");
+    }
+  }
+  link();
+  order_and_check_cycles();
+}
+
+void RevisionGraph::link()
+{
+  for (size_t i = 0; i < m_nodes.size(); ++i) {
+    Node& node = m_nodes[i];
+    int self = static_cast<int>(i);
+    for (const auto& parent_id : node.spec.parents) {
+      int parent = lookup(m_by_id, parent_id);
+      if (parent < 0) {
+        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " revises unknown revision " + parent_id);
+      }
+      if (std::find(node.parents.begin(), node.parents.end(), parent) == node.parents.end()) {
+        node.parents.push_back(parent);
+        m_nodes[parent].children.push_back(self);
+      }
+    }
+    for (const auto& dep_id : node.spec.depends_on) {
+      int dep = lookup(m_by_id, dep_id);
+      if (dep < 0) {
+        dep = lookup(m_by_label, dep_id);
+      }
+      if (dep < 0) {
+        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " depends on unknown revision " + dep_id);
+      }
+      if (dep == self) {
+        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " depends on itself");
+      }
+      if (std::find(node.dependencies.begin(), node.dependencies.end(), dep) == node.dependencies.end()) {
+        node.dependencies.push_back(dep);
+        m_nodes[dep].dependents.push_back(self);
+      }
+    }
+  }
+}
+
+// Iterative depth-first search from the tips of the whole graph, emitting a
+// node after everything it needs. A grey node met again closes a cycle.
+void RevisionGraph::order_and_check_cycles()
+{
+  const size_t n = m_nodes.size();
+  enum : char { white, grey, black };
+  std::vector<char> colour(n, white);
+  m_topological.clear();
+  m_topological.reserve(n);
+
+  std::vector<int> starts;
+  for (size_t i = 0; i < n; ++i) {
+    if (m_nodes[i].children.empty() && m_nodes[i].dependents.empty()) {
+      starts.push_back(static_cast<int>(i));
+    }
+  }
+  // Nodes on a cycle may not be reachable from any tip: start from them too.
+  for (size_t i = 0; i < n; ++i) {
+    starts.push_back(static_cast<int>(i));
+  }
+
+  struct Frame {
+    int node;
+    size_t next;  // index into parents then dependencies
+  };
+  std::vector<Frame> stack;
+  for (int start : starts) {
+    if (colour[start] != white) {
+      continue;
+    }
+    stack.push_back({start, 0});
+    colour[start] = grey;
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      const Node& node = m_nodes[frame.node];
+      size_t edges = node.parents.size() + node.dependencies.size();
+      if (frame.next == edges) {
+        colour[frame.node] = black;
+        m_topological.push_back(frame.node);
+        stack.pop_back();
+        continue;
+      }
+      int next = frame.next < node.parents.size() ? node.parents[frame.next]
+                                                  : node.dependencies[frame.next - node.parents.size()];
+      ++frame.next;
+      if (colour[next] == grey) {
+        std::string cycle = id(next);
+        for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+          cycle += " -> " + id(it->node);
+          if (it->node == next) {
+            break;
+          }
+        }
+        throw_usage("the revisions form a cycle: " + cycle);
+      }
+      if (colour[next] == white) {
+        colour[next] = grey;
+        stack.push_back({next, 0});
+      }
+    }
+  }
+  m_position.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    m_position[m_topological[i]] = static_cast<int>(i);
+  }
+}
+
+std::vector<int> RevisionGraph::heads() const
+{
+  std::vector<int> out;
+  for (size_t i = 0; i < m_nodes.size(); ++i) {
+    if (m_nodes[i].children.empty()) {
+      out.push_back(static_cast<int>(i));
+    }
+  }
+  return out;
+}
+
+std::vector<int> RevisionGraph::bases() const
+{
+  std::vector<int> out;
+  for (size_t i = 0; i < m_nodes.size(); ++i) {
+    if (m_nodes[i].parents.empty()) {
+      out.push_back(static_cast<int>(i));
+    }
+  }
+  return out;
+}
+
+std::optional<int> RevisionGraph::find(std::string_view key) const
+{
+  int node = lookup(m_by_id, key);
+  return node < 0 ? std::nullopt : std::optional<int>(node);
+}
+
+std::vector<int> RevisionGraph::find_prefix(std::string_view prefix) const
+{
+  std::vector<int> out;
+  auto it = std::lower_bound(m_by_id.begin(), m_by_id.end(), prefix,
+                             [](const auto& entry, std::string_view k) { return entry.first < k; });
+  for (; it != m_by_id.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::optional<int> RevisionGraph::find_label(std::string_view label) const
+{
+  int node = lookup(m_by_label, label);
+  return node < 0 ? std::nullopt : std::optional<int>(node);
+}
+
+NodeSet RevisionGraph::ancestors(const std::vector<int>& of) const
+{
+  NodeSet seen = empty_set();
+  std::vector<int> work(of.begin(), of.end());
+  while (!work.empty()) {
+    int node = work.back();
+    work.pop_back();
+    if (seen[node]) {
+      continue;
+    }
+    seen[node] = 1;
+    for (int p : m_nodes[node].parents) {
+      work.push_back(p);
+    }
+    for (int d : m_nodes[node].dependencies) {
+      work.push_back(d);
+    }
+  }
+  return seen;
+}
+
+NodeSet RevisionGraph::descendants(const std::vector<int>& of) const
+{
+  NodeSet seen = empty_set();
+  std::vector<int> work(of.begin(), of.end());
+  while (!work.empty()) {
+    int node = work.back();
+    work.pop_back();
+    if (seen[node]) {
+      continue;
+    }
+    seen[node] = 1;
+    for (int c : m_nodes[node].children) {
+      work.push_back(c);
+    }
+    for (int d : m_nodes[node].dependents) {
+      work.push_back(d);
+    }
+  }
+  return seen;
+}
+
+NodeSet RevisionGraph::lineage(int node) const
+{
+  NodeSet seen = empty_set();
+  std::vector<int> work{node};
+  while (!work.empty()) {
+    int n = work.back();
+    work.pop_back();
+    if (seen[n]) {
+      continue;
+    }
+    seen[n] = 1;
+    for (int p : m_nodes[n].parents) {
+      work.push_back(p);
+    }
+  }
+  return seen;
+}
+
+std::vector<int> RevisionGraph::tips(const NodeSet& applied) const
+{
+  std::vector<int> out;
+  for (size_t i = 0; i < m_nodes.size(); ++i) {
+    if (!applied[i]) {
+      continue;
+    }
+    bool covered = false;
+    for (int c : m_nodes[i].children) {
+      covered = covered || applied[c];
+    }
+    for (int d : m_nodes[i].dependents) {
+      covered = covered || applied[d];
+    }
+    if (!covered) {
+      out.push_back(static_cast<int>(i));
+    }
+  }
+  return out;
+}
+
+void RevisionGraph::sort_topologically(std::vector<int>& nodes, bool reverse) const
+{
+  std::sort(nodes.begin(), nodes.end(), [&](int a, int b) {
+    return reverse ? m_position[a] > m_position[b] : m_position[a] < m_position[b];
+  });
+}
+
+} // namespace lockstep::graph

@@ -1,0 +1,79 @@
+#include "migrator/offline.hpp"
+
+#include "graph/planner.hpp"
+#include "graph/targets.hpp"
+#include "migrator/step_script.hpp"
+#include "util/error.hpp"
+
+namespace lockstep::migrator {
+
+namespace {
+
+enum class Kind { upgrade, downgrade };
+
+std::string render(const Catalog& files, Kind kind, const std::string& range, const db::TableNames& names,
+                   const std::string& run_by)
+{
+  size_t colon = range.find(':');
+  std::string from = colon == std::string::npos ? "" : range.substr(0, colon);
+  std::string to = colon == std::string::npos ? range : range.substr(colon + 1);
+  if (kind == Kind::downgrade && from.empty()) {
+    throw_usage("downgrade --sql needs a range '<from>:<to>' (there is no database to read the current revision "
+                "from), for example 'heads:base'");
+  }
+  if (to.empty()) {
+    throw_usage("the range '" + range + "' has no target after ':'");
+  }
+  const graph::RevisionGraph& graph = files.graph();
+  graph::NodeSet nothing = graph.empty_set();
+  graph::TargetResolver base_resolver(graph, nothing);
+  graph::NodeSet applied = from.empty() ? nothing : graph.ancestors(base_resolver.nodes(from));
+  graph::TargetResolver resolver(graph, applied);
+  graph::NodeSet goal = kind == Kind::upgrade ? resolver.upgrade_goal(to) : resolver.downgrade_goal(to);
+  std::vector<graph::Step> steps = graph::plan(graph, applied, goal);
+
+  std::string out = "-- lockstep " + std::string(kind == Kind::upgrade ? "upgrade" : "downgrade") + " " +
+                    (from.empty() ? "base" : from) + ":" + to + " (offline)\n\n";
+  if (kind == Kind::upgrade) {
+    out += db::create_tables_sql(names) + "\n";
+  }
+  for (const auto& step : steps) {
+    const script::Revision& rev = files.revision(step.node);
+    if (step.direction == graph::Direction::down && !rev.reversible()) {
+      throw_usage("revision " + rev.id + " (" + files.location(step.node) +
+                  ") has an empty downgrade section, so it is irreversible");
+    }
+    db::StepBatch batch = build_step(files, step, names, run_by);
+    out += "-- " + describe_step(files, step) + "\n";
+    if (batch.transactional) {
+      out += "BEGIN;\n\n";
+    }
+    for (const auto& stmt : batch.statements) {
+      out += stmt.sql + ";\n\n";
+    }
+    if (!batch.transactional) {
+      out += "BEGIN;\n\n";
+    }
+    out += batch.bookkeeping + "\nCOMMIT;\n\n";
+  }
+  if (steps.empty()) {
+    out += "-- nothing to do\n";
+  }
+  return out;
+}
+
+} // namespace
+
+std::string offline_upgrade_sql(const Catalog& files, const std::string& range, const db::TableNames& names,
+                                const std::string& run_by)
+{
+  return render(files, Kind::upgrade, range, names, run_by);
+}
+
+std::string offline_downgrade_sql(const Catalog& files, const std::string& range, const db::TableNames& names,
+                                  const std::string& run_by)
+{
+  return render(files, Kind::downgrade, range, names, run_by);
+}
+
+} // namespace lockstep::migrator

@@ -1,0 +1,66 @@
+#include "migrator/step_script.hpp"
+
+#include "script/statements.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+namespace lockstep::migrator {
+
+std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::vector<int>& nodes)
+{
+  std::vector<std::string> ids;
+  ids.reserve(nodes.size());
+  for (int n : nodes) {
+    ids.push_back(graph.id(n));
+  }
+  return ids;
+}
+
+db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
+                         const std::string& run_by)
+{
+  const graph::RevisionGraph& graph = catalog.graph();
+  const script::Revision& rev = catalog.revision(step.node);
+  const bool up = step.direction == graph::Direction::up;
+  if (up && catalog.from_database(step.node)) {
+    throw Error(ExitCode::internal, "revision " + rev.id + " is only known from the database and cannot be upgraded");
+  }
+
+  db::StepBatch batch;
+  batch.revision = rev.id;
+  batch.location = catalog.location(step.node);
+  batch.transactional = rev.transactional;
+  const std::string& sql = up ? rev.upgrade_sql : rev.downgrade_sql;
+  batch.statements = script::split_statements(sql, batch.location, up ? rev.upgrade_line : rev.downgrade_line);
+
+  graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
+  const std::string checksum = script::upgrade_checksum(rev.upgrade_sql);
+  const std::string direction = up ? "up" : "down";
+  batch.bookkeeping = db::version_change_sql(names, ids_of(graph, rows.removed), ids_of(graph, rows.added));
+  if (up) {
+    db::AppliedRecord record{rev.id,      rev.parents,  rev.depends_on,     rev.branch_labels,
+                             rev.message, checksum,     rev.downgrade_sql, rev.transactional};
+    batch.bookkeeping += db::record_applied_sql(names, record, run_by);
+  } else {
+    batch.bookkeeping += db::forget_applied_sql(names, rev.id);
+  }
+  batch.bookkeeping += db::history_sql(names, rev.id, direction, checksum, run_by, up ? "applied" : "reverted");
+  batch.direction = direction;
+  batch.checksum = checksum;
+  batch.run_by = run_by;
+  return batch;
+}
+
+std::string describe_step(const Catalog& catalog, const graph::Step& step)
+{
+  const script::Revision& rev = catalog.revision(step.node);
+  std::string parents = util::join(rev.parents, ", ");
+  std::string text = step.direction == graph::Direction::up ? "Running upgrade " + parents + " -> " + rev.id
+                                                            : "Running downgrade " + rev.id + " -> " + parents;
+  if (!rev.message.empty()) {
+    text += ", " + rev.message;
+  }
+  return text;
+}
+
+} // namespace lockstep::migrator

@@ -1,0 +1,270 @@
+#include "script/revision_file.hpp"
+
+#include "util/error.hpp"
+#include "util/sha256.hpp"
+#include "util/strings.hpp"
+
+#include <cctype>
+
+namespace lockstep::script {
+
+namespace {
+
+enum class Section { header, upgrade, downgrade };
+
+struct Line {
+  std::string_view text;  // without the line break and a trailing '\r'
+  size_t begin = 0;       // offset of the line in the file
+  size_t end = 0;         // offset just past its line break
+};
+
+std::vector<Line> split_lines(std::string_view text)
+{
+  std::vector<Line> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t newline = text.find('\n', start);
+    size_t end = newline == std::string_view::npos ? text.size() : newline + 1;
+    std::string_view body = text.substr(start, (newline == std::string_view::npos ? text.size() : newline) - start);
+    if (!body.empty() && body.back() == '\r') {
+      body.remove_suffix(1);
+    }
+    lines.push_back({body, start, end});
+    start = end;
+  }
+  return lines;
+}
+
+// "-- +upgrade" / "-- +downgrade" (any case, any spacing after "--").
+bool parse_marker(std::string_view line, Section& section)
+{
+  std::string_view t = util::trim(line);
+  if (!util::starts_with(t, "--")) {
+    return false;
+  }
+  std::string word = util::to_lower(util::trim(t.substr(2)));
+  if (word == "+upgrade") {
+    section = Section::upgrade;
+    return true;
+  }
+  if (word == "+downgrade") {
+    section = Section::downgrade;
+    return true;
+  }
+  return false;
+}
+
+// "-- Key: value" -> key (lower case, single spaces) and value. A comment
+// without "Word words:" at its start is free text and returns false.
+bool parse_header_line(std::string_view line, std::string& key, std::string& value)
+{
+  std::string_view t = util::trim(line);
+  if (!util::starts_with(t, "--")) {
+    return false;
+  }
+  t = util::trim(t.substr(2));
+  size_t colon = t.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return false;
+  }
+  std::string_view raw_key = t.substr(0, colon);
+  for (char c : raw_key) {
+    if (!(std::isalpha(static_cast<unsigned char>(c)) || c == ' ' || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  key = util::to_lower(util::trim(raw_key));
+  value = std::string(util::trim(t.substr(colon + 1)));
+  return true;
+}
+
+[[noreturn]] void fail(const std::string& path, size_t line, const std::string& what)
+{
+  throw_usage(path + ":" + std::to_string(line) + ": " + what);
+}
+
+void check_ids(const std::vector<std::string>& ids, const std::string& key, const std::string& path, size_t line)
+{
+  for (const auto& id : ids) {
+    if (!valid_revision_id(id)) {
+      fail(path, line, key + ": '" + id + "' is not a revision id ([A-Za-z0-9_], at most 32 characters)");
+    }
+  }
+}
+
+} // namespace
+
+bool valid_revision_id(std::string_view id)
+{
+  if (id.empty() || id.size() > 32) {
+    return false;
+  }
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_sql(std::string_view sql)
+{
+  for (const Line& line : split_lines(sql)) {
+    std::string_view t = util::trim(line.text);
+    if (!t.empty() && !util::starts_with(t, "--")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Revision::reversible() const
+{
+  // A revision that does nothing going up (a merge, typically) undoes
+  // nothing going down.
+  return has_sql(downgrade_sql) || !has_sql(upgrade_sql);
+}
+
+std::string upgrade_checksum(std::string_view upgrade_sql)
+{
+  std::vector<std::string_view> kept;
+  for (const Line& line : split_lines(upgrade_sql)) {
+    std::string_view t = line.text;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) {
+      t.remove_suffix(1);
+    }
+    kept.push_back(t);
+  }
+  size_t first = 0;
+  while (first < kept.size() && kept[first].empty()) {
+    ++first;
+  }
+  size_t last = kept.size();
+  while (last > first && kept[last - 1].empty()) {
+    --last;
+  }
+  std::string normalized;
+  for (size_t i = first; i < last; ++i) {
+    normalized.append(kept[i]);
+    normalized += '\n';
+  }
+  return util::sha256_hex(normalized);
+}
+
+Revision parse_revision(std::string_view text, const std::string& path)
+{
+  Revision rev;
+  rev.path = path;
+  std::vector<Line> lines = split_lines(text);
+
+  bool seen_id = false;
+  bool seen_revises = false;
+  std::vector<std::string> seen_keys;
+  Section section = Section::header;
+  size_t section_begin = 0;
+  size_t upgrade_marker_line = 0;
+  size_t downgrade_marker_line = 0;
+
+  auto close_section = [&](size_t end_offset) {
+    std::string_view body = text.substr(section_begin, end_offset - section_begin);
+    if (section == Section::upgrade) {
+      rev.upgrade_sql = std::string(body);
+    } else if (section == Section::downgrade) {
+      rev.downgrade_sql = std::string(body);
+    }
+  };
+
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Line& line = lines[i];
+    size_t number = i + 1;
+    Section marker;
+    if (parse_marker(line.text, marker)) {
+      close_section(line.begin);
+      size_t& marker_line = marker == Section::upgrade ? upgrade_marker_line : downgrade_marker_line;
+      if (marker_line != 0) {
+        fail(path, number, "second '-- +" + std::string(marker == Section::upgrade ? "upgrade" : "downgrade") +
+                             "' marker (the first is on line " + std::to_string(marker_line) + ")");
+      }
+      marker_line = number;
+      section = marker;
+      section_begin = line.end;
+      (marker == Section::upgrade ? rev.upgrade_line : rev.downgrade_line) = static_cast<int>(number + 1);
+      continue;
+    }
+    if (section != Section::header) {
+      continue;
+    }
+    std::string_view t = util::trim(line.text);
+    if (t.empty()) {
+      continue;
+    }
+    std::string key;
+    std::string value;
+    if (!parse_header_line(line.text, key, value)) {
+      if (util::starts_with(t, "--")) {
+        continue;  // a free-text comment in the header
+      }
+      fail(path, number, "SQL before the '-- +upgrade' marker");
+    }
+    for (const auto& seen : seen_keys) {
+      if (seen == key) {
+        fail(path, number, "header key '" + key + "' appears twice");
+      }
+    }
+    seen_keys.push_back(key);
+    if (key == "revision id") {
+      if (!valid_revision_id(value)) {
+        fail(path, number, "Revision ID '" + value + "' is not valid: use 1 to 32 of [A-Za-z0-9_]");
+      }
+      rev.id = value;
+      seen_id = true;
+    } else if (key == "revises") {
+      rev.parents = util::split_list(value);
+      check_ids(rev.parents, "Revises", path, number);
+      seen_revises = true;
+    } else if (key == "message") {
+      rev.message = value;
+    } else if (key == "create date") {
+      rev.create_date = value;
+    } else if (key == "branch labels") {
+      rev.branch_labels = util::split_list(value);
+    } else if (key == "depends on") {
+      rev.depends_on = util::split_list(value);
+      check_ids(rev.depends_on, "Depends On", path, number);
+    } else if (key == "transactional") {
+      std::string v = util::to_lower(value);
+      if (v == "true") {
+        rev.transactional = true;
+      } else if (v == "false") {
+        rev.transactional = false;
+      } else {
+        fail(path, number, "Transactional must be 'true' or 'false', not '" + value + "'");
+      }
+    } else if (key == "lint ignore") {
+      rev.lint_ignore = util::split_list(value);
+    } else {
+      fail(path, number,
+           "unknown header key '" + std::string(util::trim(line.text.substr(line.text.find("--") + 2)).substr(0, key.size())) +
+             "' (known: Revision ID, Revises, Message, Create Date, Branch Labels, Depends On, Transactional, Lint Ignore)");
+    }
+  }
+  close_section(text.size());
+
+  if (!seen_id) {
+    fail(path, 1, "missing required header '-- Revision ID: <id>'");
+  }
+  if (!seen_revises) {
+    fail(path, 1, "missing required header '-- Revises: <parent ids>' (leave it empty for a first revision)");
+  }
+  if (upgrade_marker_line == 0) {
+    fail(path, lines.size() + 1, "missing '-- +upgrade' section");
+  }
+  for (const auto& parent : rev.parents) {
+    if (parent == rev.id) {
+      fail(path, 1, "revision " + rev.id + " revises itself");
+    }
+  }
+  return rev;
+}
+
+} // namespace lockstep::script

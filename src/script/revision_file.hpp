@@ -1,0 +1,60 @@
+// One migration file: its header and its two SQL sections.
+//
+// Format (DESIGN.md, "Migration files"):
+//
+//   -- Revision ID: 3f2a9c1e7b4d
+//   -- Revises: 1c0d3e5f7a9b
+//   -- Message: add edited_at to messages
+//
+//   -- +upgrade
+//   ALTER TABLE messages ADD COLUMN edited_at timestamptz;
+//
+//   -- +downgrade
+//   ALTER TABLE messages DROP COLUMN edited_at;
+//
+// parse_revision() is pure: it takes the text and the path to name in errors,
+// so tests can parse from strings. Every error is Error(ExitCode::usage) with
+// a message of the form "<path>:<line>: <what is wrong>".
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lockstep::script {
+
+struct Revision {
+  std::string id;
+  std::vector<std::string> parents;       // "Revises": empty for a root, several for a merge
+  std::vector<std::string> depends_on;    // must be applied first, but not parents
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> lint_ignore;
+  std::string message;
+  std::string create_date;
+  bool transactional = true;
+
+  std::string upgrade_sql;    // the section's text, verbatim
+  std::string downgrade_sql;
+  int upgrade_line = 0;       // 1-based line in the file where each section's text starts
+  int downgrade_line = 0;
+  std::string path;           // where it was read from; empty for revisions known only to the database
+
+  // An empty downgrade (nothing but blanks and comments) makes a revision
+  // irreversible, unless its upgrade is empty too (a merge, say).
+  bool reversible() const;
+};
+
+// SHA-256 of the upgrade section: trailing white space of every line and
+// leading/trailing blank lines are dropped first, so an editor's whitespace
+// fixes do not count as an edit.
+std::string upgrade_checksum(std::string_view upgrade_sql);
+
+Revision parse_revision(std::string_view text, const std::string& path);
+
+// True when `id` is a valid revision id: [A-Za-z0-9_]{1,32}.
+bool valid_revision_id(std::string_view id);
+
+// True when the SQL holds anything but blank lines and `--` comments.
+bool has_sql(std::string_view sql);
+
+} // namespace lockstep::script

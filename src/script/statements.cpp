@@ -1,0 +1,76 @@
+#include "script/statements.hpp"
+
+#include "util/error.hpp"
+
+#include <pg_query.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+namespace lockstep::script {
+
+namespace {
+
+int line_at(std::string_view text, size_t offset, int first_line)
+{
+  offset = std::min(offset, text.size());
+  return first_line + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+}
+
+// The parser reports a statement from the end of the previous one, so its
+// text starts with the white space and comments in between. Skip those to
+// name the line where the statement itself starts.
+size_t skip_leading_noise(std::string_view text, size_t pos, size_t end)
+{
+  while (pos < end) {
+    if (std::isspace(static_cast<unsigned char>(text[pos]))) {
+      ++pos;
+    } else if (text.compare(pos, 2, "--") == 0) {
+      size_t newline = text.find('\n', pos);
+      pos = newline == std::string_view::npos ? end : newline + 1;
+    } else if (text.compare(pos, 2, "/*") == 0) {
+      size_t close = text.find("*/", pos + 2);
+      pos = close == std::string_view::npos ? end : close + 2;
+    } else {
+      break;
+    }
+  }
+  return std::min(pos, end);
+}
+
+} // namespace
+
+std::vector<Statement> split_statements(std::string_view sql, const std::string& path, int first_line)
+{
+  std::string text(sql);  // libpg_query wants a NUL-terminated string
+  PgQuerySplitResult result = pg_query_split_with_parser(text.c_str());
+  std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
+    &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
+
+  if (result.error != nullptr) {
+    // cursorpos is 1-based, 0 when unknown.
+    size_t offset = result.error->cursorpos > 0 ? static_cast<size_t>(result.error->cursorpos - 1) : 0;
+    throw_usage(path + ":" + std::to_string(line_at(text, offset, first_line)) +
+                ": syntax error: " + result.error->message);
+  }
+
+  std::vector<Statement> statements;
+  statements.reserve(static_cast<size_t>(result.n_stmts));
+  for (int i = 0; i < result.n_stmts; ++i) {
+    const PgQuerySplitStmt* stmt = result.stmts[i];
+    auto begin = static_cast<size_t>(stmt->stmt_location);
+    size_t end = begin + static_cast<size_t>(stmt->stmt_len);
+    if (stmt->stmt_len == 0) {
+      end = text.size();  // the last statement without a semicolon
+    }
+    begin = skip_leading_noise(text, begin, end);
+    if (begin >= end) {
+      continue;
+    }
+    statements.push_back({text.substr(begin, end - begin), line_at(text, begin, first_line)});
+  }
+  return statements;
+}
+
+} // namespace lockstep::script

@@ -1,0 +1,21 @@
+// Writing new revision files (`lockstep revision`, `lockstep merge`).
+#pragma once
+
+#include "script/revision_file.hpp"
+
+#include <string>
+
+namespace lockstep::script {
+
+// The file's text: header, then both sections. parse_revision() reads it back
+// to the same revision.
+std::string render_revision(const Revision& rev);
+
+// "<revision>_<slug>.sql"
+std::string revision_file_name(const Revision& rev);
+
+// Writes `rev` into `folder` without overwriting anything; returns the path.
+// Throws Error(usage) when the file exists or cannot be written.
+std::string write_new_revision(const std::string& folder, const Revision& rev);
+
+} // namespace lockstep::script

@@ -1,0 +1,47 @@
+#include "util/sha256.hpp"
+
+#include "util/error.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <vector>
+
+namespace lockstep::util {
+
+namespace {
+
+std::string to_hex(const unsigned char* bytes, size_t count)
+{
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(count * 2);
+  for (size_t i = 0; i < count; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+} // namespace
+
+std::string sha256_hex(std::string_view data)
+{
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw Error(ExitCode::internal, "SHA-256 failed in OpenSSL");
+  }
+  return to_hex(digest, length);
+}
+
+std::string random_hex(size_t count)
+{
+  std::vector<unsigned char> bytes(count);
+  if (RAND_bytes(bytes.data(), static_cast<int>(count)) != 1) {
+    throw Error(ExitCode::internal, "OpenSSL could not produce random bytes");
+  }
+  return to_hex(bytes.data(), count);
+}
+
+} // namespace lockstep::util

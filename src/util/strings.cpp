@@ -1,0 +1,108 @@
+#include "util/strings.hpp"
+
+#include "util/error.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace lockstep::util {
+
+std::string_view trim(std::string_view text)
+{
+  size_t begin = 0;
+  while (begin < text.size() && std::isspace(static_cast<unsigned char>(text[begin]))) {
+    ++begin;
+  }
+  size_t end = text.size();
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) {
+    --end;
+  }
+  return text.substr(begin, end - begin);
+}
+
+std::string to_lower(std::string_view text)
+{
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix)
+{
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+bool ends_with(std::string_view text, std::string_view suffix)
+{
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::vector<std::string> split_list(std::string_view text, char separator)
+{
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(separator, start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view part = trim(text.substr(start, end - start));
+    if (!part.empty()) {
+      parts.emplace_back(part);
+    }
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator)
+{
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) {
+      out += separator;
+    }
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string slugify(std::string_view message)
+{
+  std::string slug;
+  bool pending_underscore = false;
+  for (char c : message) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      if (pending_underscore && !slug.empty()) {
+        slug += '_';
+      }
+      pending_underscore = false;
+      slug += static_cast<char>(std::tolower(u));
+    } else {
+      pending_underscore = true;
+    }
+    if (slug.size() >= 40) {
+      break;
+    }
+  }
+  return slug;
+}
+
+std::string read_file(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw_usage(path + ": cannot read: " + std::strerror(errno));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+} // namespace lockstep::util
