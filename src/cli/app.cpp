@@ -2,9 +2,9 @@
 
 #include "cli/commands.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -73,14 +73,6 @@ const Command kCommands[] = {
   {"version", "Print version and build information", cmd_version, no_options},
 };
 
-void setup_logging()
-{
-  auto logger = std::make_shared<spdlog::logger>("lockstep", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-  logger->set_level(spdlog::level::info);
-  spdlog::set_default_logger(logger);
-}
-
 std::string host_name()
 {
   char buffer[256] = {};
@@ -94,7 +86,7 @@ std::string host_name()
 
 int run(int argc, char** argv, const config::Environment& env)
 {
-  setup_logging();
+  log::setup(false, "info", "");  // until the configuration says otherwise
   CLI::App app{"lockstep: PostgreSQL schema migrations, Alembic-style, built for Kubernetes.\n"
                "Exit codes: 0 ok, 1 internal error, 2 usage/config/bad file, 3 database unreachable,\n"
                "4 lock timeout, 5 migration failed (rolled back), 6 validation failed, 7 not at head,\n"
@@ -102,21 +94,21 @@ int run(int argc, char** argv, const config::Environment& env)
                "lockstep"};
   app.require_subcommand(1);
   app.fallthrough();
-  config::Flags flags;
-  auto optional_flag = [&](const std::string& spec, std::optional<std::string>& target, const std::string& help) {
-    app.add_option_function<std::string>(spec, [&target](const std::string& v) { target = v; }, help);
+  // One flag per setting, from the config module's table, so flags, the
+  // environment and the YAML file always offer the same keys.
+  config::Inputs inputs;
+  inputs.env = env;
+  inputs.hostname = host_name();
+  auto add_flag = [&](const std::string& key, const std::string& help) {
+    app.add_option_function<std::string>(
+      config::flag_name(key), [&inputs, key](const std::string& v) { inputs.flags[key] = v; },
+      help + " (env " + config::env_name(key) + ")");
   };
-  optional_flag("--database-url", flags.database_url,
-                "PostgreSQL URL (env LOCKSTEP_DATABASE_URL, DATABASE_URL); postgresql+driver:// accepted");
-  optional_flag("--migrations", flags.migrations, "Folder of migration files (env LOCKSTEP_MIGRATIONS; ./migrations)");
-  optional_flag("--version-table", flags.version_table,
-                "Version table (env LOCKSTEP_VERSION_TABLE; lockstep_version; alembic_version takes over Alembic's)");
-  optional_flag("--version-table-schema", flags.version_table_schema,
-                "Schema of lockstep's tables (env LOCKSTEP_VERSION_TABLE_SCHEMA; default: search path)");
-  optional_flag("--connect-timeout", flags.connect_timeout,
-                "How long to wait for the database (env LOCKSTEP_CONNECT_TIMEOUT; 60s)");
-  optional_flag("--lock-timeout", flags.lock_timeout,
-                "How long to wait for the migration lock (env LOCKSTEP_LOCK_TIMEOUT; 300s)");
+  add_flag("config", "YAML config file [/etc/lockstep/config.yaml if present]");
+  for (const auto& setting : config::settings()) {
+    add_flag(setting.key, setting.help);
+  }
+  add_flag("database_password_file", "Read the database password from this file (a mounted Secret)");
 
   Options options;
   const Command* chosen = nullptr;
@@ -134,7 +126,8 @@ int run(int argc, char** argv, const config::Environment& env)
   }
 
   try {
-    config::Config config = config::resolve(flags, env, host_name());
+    config::Config config = config::resolve(inputs);
+    log::setup(config.log_format == config::LogFormat::json, config.log_level, config.run_by);
     return chosen->handler(config, options, std::cout);
   } catch (const Error& e) {
     spdlog::error("{}", e.what());

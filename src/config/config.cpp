@@ -1,76 +1,283 @@
 #include "config/config.hpp"
 
+#include "config/dotenv.hpp"
+#include "config/yaml_file.hpp"
 #include "script/revision_file.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
 #include <cctype>
+#include <filesystem>
 
 namespace lockstep::config {
 
 namespace {
 
-// A value together with where it came from, for error messages.
-struct Sourced {
-  std::string value;
-  std::string source;
-};
-
-std::optional<Sourced> pick(const std::optional<std::string>& flag, const std::string& flag_name,
-                            const Environment& env, std::initializer_list<const char*> env_names)
+[[noreturn]] void bad_value(const std::string& key, const std::string& value, const std::string& source,
+                            const std::string& expected)
 {
-  if (flag) {
-    return Sourced{*flag, "--" + flag_name};
-  }
-  for (const char* name : env_names) {
-    auto it = env.find(name);
-    if (it != env.end() && !it->second.empty()) {
-      return Sourced{it->second, std::string("environment variable ") + name};
-    }
-  }
-  return std::nullopt;
+  throw_usage("invalid " + key + " '" + value + "' from " + source + ": " + expected);
 }
 
-std::chrono::milliseconds duration_value(const Sourced& s, const std::string& key)
+Milliseconds duration_of(const std::string& key, const std::string& value, const std::string& source)
 {
-  auto parsed = parse_duration(s.value);
+  auto parsed = parse_duration(value);
   if (!parsed) {
-    throw_usage("invalid " + key + " '" + s.value + "' from " + s.source +
-                ": write a duration such as 500ms, 30s, 5m, 1h30m or a number of seconds");
+    bad_value(key, value, source, "write a duration such as 500ms, 30s, 5m, 1h30m or a number of seconds");
   }
   return *parsed;
 }
 
-void check_identifier(const Sourced& s, const std::string& key)
+bool bool_of(const std::string& key, const std::string& value, const std::string& source)
 {
-  if (!script::valid_revision_id(s.value) && !s.value.empty()) {
-    // Table names follow the same alphabet as ids: letters, digits, '_'.
-    throw_usage("invalid " + key + " '" + s.value + "' from " + s.source + ": use letters, digits and '_'");
+  std::string v = util::to_lower(value);
+  if (v == "true" || v == "yes" || v == "on" || v == "1") {
+    return true;
   }
+  if (v == "false" || v == "no" || v == "off" || v == "0" || v.empty()) {
+    return false;
+  }
+  bad_value(key, value, source, "use true or false");
+}
+
+std::string identifier_of(const std::string& key, const std::string& value, const std::string& source)
+{
+  // Table and schema names follow the revision-id alphabet: letters, digits, '_'.
+  if (!value.empty() && !script::valid_revision_id(value)) {
+    bad_value(key, value, source, "use up to 32 letters, digits and '_'");
+  }
+  return value;
+}
+
+const std::vector<Setting> kSettings = {
+  {"database_url", "PostgreSQL URL (also DATABASE_URL); postgresql+driver:// is accepted", true,
+   [](Config& c, const std::string& v, const std::string&) { c.database_url = v; }},
+  {"migrations", "Folder of migration files [./migrations]", false,
+   [](Config& c, const std::string& v, const std::string&) { c.migrations = v; }},
+  {"version_table", "Version table; alembic_version takes over Alembic's [lockstep_version]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     if (v.empty()) {
+       bad_value("version_table", v, s, "it must not be empty");
+     }
+     c.version_table = identifier_of("version_table", v, s);
+   }},
+  {"version_table_schema", "Schema of lockstep's tables [the search path]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     c.version_table_schema = identifier_of("version_table_schema", v, s);
+   }},
+  {"connect_timeout", "How long to wait for the database to come up [60s]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.connect_timeout = duration_of("connect_timeout", v, s); }},
+  {"lock_timeout", "How long to wait for the migration lock [300s]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.lock_timeout = duration_of("lock_timeout", v, s); }},
+  {"statement_timeout", "PostgreSQL statement_timeout for migration statements [none]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     c.statement_timeout = duration_of("statement_timeout", v, s);
+   }},
+  {"ddl_lock_timeout", "PostgreSQL lock_timeout for migration statements, with retries [none]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     c.ddl_lock_timeout = duration_of("ddl_lock_timeout", v, s);
+   }},
+  {"log_format", "text or json [text]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     if (v == "text") {
+       c.log_format = LogFormat::text;
+     } else if (v == "json") {
+       c.log_format = LogFormat::json;
+     } else {
+       bad_value("log_format", v, s, "use text or json");
+     }
+   }},
+  {"log_level", "debug, info, warn or error [info]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     std::string level = util::to_lower(v);
+     if (level != "debug" && level != "info" && level != "warn" && level != "error" && level != "trace") {
+       bad_value("log_level", v, s, "use debug, info, warn or error");
+     }
+     c.log_level = level;
+   }},
+  {"termination_log", "Where to write the one-line JSON outcome [/dev/termination-log if present]", false,
+   [](Config& c, const std::string& v, const std::string&) { c.termination_log = v; }},
+  {"kubernetes.annotate", "Annotate the pod with the outcome: off, best-effort or required [off]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     if (v == "off" || v == "false") {
+       c.kubernetes_annotate = Annotate::off;
+     } else if (v == "best-effort") {
+       c.kubernetes_annotate = Annotate::best_effort;
+     } else if (v == "required") {
+       c.kubernetes_annotate = Annotate::required;
+     } else {
+       bad_value("kubernetes.annotate", v, s, "use off, best-effort or required");
+     }
+   }},
+  {"kubernetes.annotation_prefix", "Prefix of the pod annotations [lockstep.dev]", false,
+   [](Config& c, const std::string& v, const std::string&) { c.kubernetes_annotation_prefix = v; }},
+  {"kubernetes.events", "Also post an events.k8s.io/v1 Event about the pod [false]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.kubernetes_events = bool_of("kubernetes.events", v, s); }},
+  {"lock_mode", "advisory, or lease for PgBouncer in transaction pooling [advisory]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     if (v == "advisory") {
+       c.lock_mode = LockMode::advisory;
+     } else if (v == "lease") {
+       c.lock_mode = LockMode::lease;
+     } else {
+       bad_value("lock_mode", v, s, "use advisory or lease");
+     }
+   }},
+  {"schema", "Desired-state SQL file or folder (autogenerate, check)", false,
+   [](Config& c, const std::string& v, const std::string&) { c.schema = v; }},
+  {"dev_url", "Server for scratch databases [the database URL's server]", true,
+   [](Config& c, const std::string& v, const std::string&) { c.dev_url = v; }},
+};
+
+// The first source that has a value for `key`.
+struct Found {
+  std::string value;
+  std::string source;
+};
+
+class Sources {
+public:
+  Sources(const Inputs& inputs, std::map<std::string, std::string> dotenv, std::string dotenv_path,
+          std::map<std::string, YamlValue> yaml, std::string yaml_path)
+    : m_inputs(inputs), m_dotenv(std::move(dotenv)), m_dotenv_path(std::move(dotenv_path)),
+      m_yaml(std::move(yaml)), m_yaml_path(std::move(yaml_path))
+  {
+  }
+
+  std::optional<Found> find(const std::string& key, const std::vector<std::string>& env_names) const
+  {
+    if (auto it = m_inputs.flags.find(key); it != m_inputs.flags.end()) {
+      return Found{it->second, flag_name(key)};
+    }
+    for (const auto& name : env_names) {
+      // An empty variable counts as unset, as Kubernetes sets optional ones.
+      if (auto it = m_inputs.env.find(name); it != m_inputs.env.end() && !it->second.empty()) {
+        return Found{it->second, "environment variable " + name};
+      }
+    }
+    for (const auto& name : env_names) {
+      if (auto it = m_dotenv.find(name); it != m_dotenv.end() && !it->second.empty()) {
+        return Found{it->second, name + " in " + m_dotenv_path};
+      }
+    }
+    if (auto it = m_yaml.find(key); it != m_yaml.end()) {
+      return Found{it->second.value, key + " in " + m_yaml_path + ":" + std::to_string(it->second.line)};
+    }
+    return std::nullopt;
+  }
+
+private:
+  const Inputs& m_inputs;
+  std::map<std::string, std::string> m_dotenv;
+  std::string m_dotenv_path;
+  std::map<std::string, YamlValue> m_yaml;
+  std::string m_yaml_path;
+};
+
+std::string read_password_file(const Found& found)
+{
+  std::string text;
+  try {
+    text = util::read_file(found.value);
+  } catch (const Error&) {
+    throw_usage("cannot read the database password file '" + found.value + "' (from " + found.source + ")");
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  if (text.empty()) {
+    throw_usage("the database password file '" + found.value + "' (from " + found.source + ") is empty");
+  }
+  return text;
 }
 
 } // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
+const std::vector<Setting>& settings()
+{
+  return kSettings;
+}
+
+std::string flag_name(const std::string& key)
+{
+  std::string out = "--";
+  for (char c : key) {
+    out += (c == '_' || c == '.') ? '-' : c;
+  }
+  return out;
+}
+
+std::string env_name(const std::string& key)
+{
+  std::string out = "LOCKSTEP_";
+  for (char c : key) {
+    out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+Config resolve(const Inputs& inputs)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+
+  // .env first: it may name the config file too.
+  std::map<std::string, std::string> dotenv;
+  std::string dotenv_path = (fs::path(inputs.working_dir) / ".env").string();
+  if (fs::is_regular_file(dotenv_path, ec)) {
+    dotenv = parse_dotenv(util::read_file(dotenv_path), dotenv_path);
+  }
+
+  Config config;
+  Sources bootstrap(inputs, dotenv, dotenv_path, {}, "");
+  std::map<std::string, YamlValue> yaml;
+  if (auto file = bootstrap.find("config", {"LOCKSTEP_CONFIG"})) {
+    if (!fs::is_regular_file(file->value, ec)) {
+      throw_usage("config file '" + file->value + "' (from " + file->source + ") does not exist");
+    }
+    config.config_file = file->value;
+  } else if (fs::is_regular_file(inputs.default_config_file, ec)) {
+    config.config_file = inputs.default_config_file;
+  }
+  if (!config.config_file.empty()) {
+    yaml = load_yaml_file(config.config_file);
+    for (const auto& [key, value] : yaml) {
+      bool known = key == "database_password_file";
+      for (const auto& setting : kSettings) {
+        known = known || key == setting.key;
+      }
+      if (!known) {
+        throw_usage(config.config_file + ":" + std::to_string(value.line) + ": unknown key '" + key +
+                    "' (see 'lockstep --help' for the settings)");
+      }
+    }
+  }
+
+  Sources sources(inputs, std::move(dotenv), dotenv_path, std::move(yaml), config.config_file);
+  for (const auto& setting : kSettings) {
+    std::vector<std::string> names{env_name(setting.key)};
+    if (std::string(setting.key) == "database_url") {
+      names.emplace_back("DATABASE_URL");
+    }
+    if (auto found = sources.find(setting.key, names)) {
+      setting.apply(config, found->value, found->source);
+    }
+  }
+  if (auto file = sources.find("database_password_file", {"LOCKSTEP_DATABASE_PASSWORD_FILE"})) {
+    config.database_password = read_password_file(*file);
+  }
+  auto pod = inputs.env.find("POD_NAME");
+  config.run_by = pod != inputs.env.end() && !pod->second.empty() ? pod->second : inputs.hostname;
+  return config;
+}
+
+std::optional<Milliseconds> parse_duration(const std::string& text)
 {
   std::string t(util::trim(text));
   if (t.empty()) {
     return std::nullopt;
   }
-  bool bare = true;
-  for (char c : t) {
-    bare = bare && (std::isdigit(static_cast<unsigned char>(c)) || c == '.');
-  }
-  if (bare) {
-    try {
-      return std::chrono::milliseconds(static_cast<long long>(std::stod(t) * 1000));
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-  double total_ms = 0;
-  size_t i = 0;
-  while (i < t.size()) {
+  auto number_at = [&](size_t& i) -> std::optional<double> {
     size_t start = i;
     while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) {
       ++i;
@@ -78,10 +285,25 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
     if (start == i) {
       return std::nullopt;
     }
-    double number = 0;
     try {
-      number = std::stod(t.substr(start, i - start));
+      return std::stod(t.substr(start, i - start));
     } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  size_t i = 0;
+  double total_ms = 0;
+  auto first = number_at(i);
+  if (!first) {
+    return std::nullopt;
+  }
+  if (i == t.size()) {
+    return Milliseconds(static_cast<long long>(*first * 1000));  // a bare number of seconds
+  }
+  i = 0;
+  while (i < t.size()) {
+    auto number = number_at(i);
+    if (!number) {
       return std::nullopt;
     }
     size_t unit_start = i;
@@ -89,50 +311,13 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
       ++i;
     }
     std::string unit = t.substr(unit_start, i - unit_start);
-    if (unit == "ms") {
-      total_ms += number;
-    } else if (unit == "s") {
-      total_ms += number * 1000;
-    } else if (unit == "m") {
-      total_ms += number * 60'000;
-    } else if (unit == "h") {
-      total_ms += number * 3'600'000;
-    } else {
+    double scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : -1;
+    if (scale < 0) {
       return std::nullopt;
     }
+    total_ms += *number * scale;
   }
-  return std::chrono::milliseconds(static_cast<long long>(total_ms));
-}
-
-Config resolve(const Flags& flags, const Environment& env, const std::string& hostname)
-{
-  Config config;
-  if (auto v = pick(flags.database_url, "database-url", env, {"LOCKSTEP_DATABASE_URL", "DATABASE_URL"})) {
-    config.database_url = v->value;
-  }
-  if (auto v = pick(flags.migrations, "migrations", env, {"LOCKSTEP_MIGRATIONS"})) {
-    config.migrations = v->value;
-  }
-  if (auto v = pick(flags.version_table, "version-table", env, {"LOCKSTEP_VERSION_TABLE"})) {
-    if (v->value.empty()) {
-      throw_usage("version_table from " + v->source + " is empty");
-    }
-    check_identifier(*v, "version_table");
-    config.version_table = v->value;
-  }
-  if (auto v = pick(flags.version_table_schema, "version-table-schema", env, {"LOCKSTEP_VERSION_TABLE_SCHEMA"})) {
-    check_identifier(*v, "version_table_schema");
-    config.version_table_schema = v->value;
-  }
-  if (auto v = pick(flags.connect_timeout, "connect-timeout", env, {"LOCKSTEP_CONNECT_TIMEOUT"})) {
-    config.connect_timeout = duration_value(*v, "connect_timeout");
-  }
-  if (auto v = pick(flags.lock_timeout, "lock-timeout", env, {"LOCKSTEP_LOCK_TIMEOUT"})) {
-    config.lock_timeout = duration_value(*v, "lock_timeout");
-  }
-  auto pod = env.find("POD_NAME");
-  config.run_by = pod != env.end() && !pod->second.empty() ? pod->second : hostname;
-  return config;
+  return Milliseconds(static_cast<long long>(total_ms));
 }
 
 Environment environment_from(char** envp)

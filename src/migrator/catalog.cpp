@@ -40,6 +40,7 @@ size_t Catalog::add_database_only(const std::vector<db::AppliedRecord>& applied)
     rev.depends_on = record.depends_on;
     rev.message = record.message;
     rev.downgrade_sql = record.downgrade_sql;
+    rev.downgrade_line = 1;  // lines count from the start of the stored SQL
     rev.transactional = record.transactional;
     // Branch labels stay with the files: a stored label could clash with one
     // a newer file declares.

@@ -65,6 +65,7 @@ db::Session& Migrator::session()
   if (!m_session) {
     db::ConnectionOptions options;
     options.application_name = "lockstep/" + m_config.run_by;
+    options.password = m_config.database_password;
     db::ConnectionTarget target = db::parse_database_url(m_config.database_url, options);
     m_session = std::make_unique<db::Session>(target, table_names(), m_config.connect_timeout);
   }
