@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,11 +31,13 @@ const Command kCommands[] = {
    [](CLI::App& sub, Options& o) {
      sub.add_option("target", o.target, "head, heads, a revision, +N, label@head; with --sql also FROM:TO");
      sub.add_flag("--sql", o.sql, "Print the SQL instead of running it (no database connection)");
+     sub.add_flag("--ignore-checksums", o.ignore_checksums, "Run even if applied revisions were edited");
    }},
   {"downgrade", "Revert down to TARGET (-1, a revision, base)", cmd_downgrade,
    [](CLI::App& sub, Options& o) {
      sub.add_option("target", o.target, "-N, a revision, base; with --sql FROM:TO")->required();
      sub.add_flag("--sql", o.sql, "Print the SQL instead of running it (no database connection)");
+     sub.add_flag("--ignore-checksums", o.ignore_checksums, "Run even if applied revisions were edited");
    }},
   {"current", "Show the revision(s) the database is at", cmd_current,
    [](CLI::App& sub, Options& o) { sub.add_flag("-v,--verbose", o.verbose, "Show details"); }},
@@ -70,6 +73,16 @@ const Command kCommands[] = {
      sub.add_option("--rev-id", o.rev_id, "Use this revision id instead of a random one");
      sub.add_option("--branch-label", o.branch_labels, "Give the merge revision a branch label");
    }},
+  {"wait", "Block until the database is at head; never migrates (for app init containers)", cmd_wait,
+   [](CLI::App& sub, Options& o) {
+     sub.add_option("--timeout", o.timeout, "How long to wait; exit 7 after it [lock_timeout]");
+   }},
+  {"validate", "Check files, graph, applied checksums and the dirty flag; exit 6 on a problem", cmd_validate,
+   [](CLI::App& sub, Options& o) {
+     sub.add_flag("--single-head", o.single_head, "Also fail (exit 2) when the graph has several heads");
+   }},
+  {"repair", "Clear the dirty flag after a human fixed a failed non-transactional revision", cmd_repair,
+   no_options},
   {"version", "Print version and build information", cmd_version, no_options},
 };
 
@@ -87,6 +100,7 @@ std::string host_name()
 int run(int argc, char** argv, const config::Environment& env)
 {
   log::setup(false, "info", "");  // until the configuration says otherwise
+  interrupt::install();
   CLI::App app{"lockstep: PostgreSQL schema migrations, Alembic-style, built for Kubernetes.\n"
                "Exit codes: 0 ok, 1 internal error, 2 usage/config/bad file, 3 database unreachable,\n"
                "4 lock timeout, 5 migration failed (rolled back), 6 validation failed, 7 not at head,\n"

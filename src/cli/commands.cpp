@@ -7,6 +7,7 @@
 #include "migrator/offline.hpp"
 #include "migrator/step_script.hpp"
 #include "script/directory.hpp"
+#include "script/statements.hpp"
 #include "script/writer.hpp"
 #include "util/error.hpp"
 #include "util/sha256.hpp"
@@ -88,7 +89,9 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
   if (target.find(':') != std::string::npos) {
     throw_usage("a 'from:to' range is only valid with --sql");
   }
-  report(open_migrator(config).upgrade(target), "Upgraded", out);
+  migrator::RunOptions run;
+  run.ignore_checksums = options.ignore_checksums;
+  report(open_migrator(config).upgrade(target, run), "Upgraded", out);
   return 0;
 }
 
@@ -101,7 +104,9 @@ int cmd_downgrade(const config::Config& config, const Options& options, std::ost
   if (options.target.find(':') != std::string::npos) {
     throw_usage("a 'from:to' range is only valid with --sql");
   }
-  report(open_migrator(config).downgrade(options.target), "Downgraded", out);
+  migrator::RunOptions run;
+  run.ignore_checksums = options.ignore_checksums;
+  report(open_migrator(config).downgrade(options.target, run), "Downgraded", out);
   return 0;
 }
 
@@ -280,6 +285,66 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
   std::string path = script::write_new_revision(config.migrations, rev);
   out << "Generated " << path << "\n";
   return 0;
+}
+
+int cmd_validate(const config::Config& config, const Options& options, std::ostream& out)
+{
+  migrator::Migrator m = open_migrator(config);  // files parse and the graph is sound, or exit 2
+  const graph::RevisionGraph& graph = m.files().graph();
+  size_t statements = 0;
+  for (int node = 0; node < static_cast<int>(graph.size()); ++node) {
+    const script::Revision& rev = m.files().revision(node);
+    statements += script::split_statements(rev.upgrade_sql, rev.path, rev.upgrade_line).size();
+    statements += script::split_statements(rev.downgrade_sql, rev.path, rev.downgrade_line).size();
+  }
+  std::vector<int> heads = graph.heads();
+  out << graph.size() << " revision(s), " << statements << " statement(s) parse; " << heads.size() << " head(s): "
+      << rows_text(migrator::ids_of(graph, heads)) << "\n";
+  if (options.single_head && heads.size() > 1) {
+    throw_usage("the graph has " + std::to_string(heads.size()) + " heads (" +
+                util::join(migrator::ids_of(graph, heads), ", ") + "); merge them with: lockstep merge -m \"merge heads\" " +
+                util::join(migrator::ids_of(graph, heads), " "));
+  }
+  if (config.database_url.empty()) {
+    out << "No database configured: checked the files only.\n";
+    return 0;
+  }
+  migrator::Snapshot snap = m.snapshot();  // an unknown revision in the database is exit 6
+  std::vector<std::string> problems = snap.edited;
+  if (snap.dirty) {
+    problems.push_back("dirty: revision " + snap.dirty->revision + " failed going " + snap.dirty->direction + " at " +
+                       snap.dirty->location + ": " + snap.dirty->error + " (run 'lockstep repair' once fixed)");
+  }
+  if (!problems.empty()) {
+    throw_validation("validation failed:\n  " + util::join(problems, "\n  "));
+  }
+  out << "Database at " << rows_text(snap.rows) << ": checksums of applied revisions match, not dirty.\n";
+  return 0;
+}
+
+int cmd_repair(const config::Config& config, const Options&, std::ostream& out)
+{
+  std::optional<std::string> cleared = open_migrator(config).repair();
+  out << (cleared ? "Repaired: " + *cleared : std::string("Nothing to repair: the database is not dirty.")) << "\n";
+  return 0;
+}
+
+int cmd_wait(const config::Config& config, const Options& options, std::ostream& out)
+{
+  std::chrono::milliseconds timeout = config.lock_timeout;
+  if (!options.timeout.empty()) {
+    auto parsed = config::parse_duration(options.timeout);
+    if (!parsed) {
+      throw_usage("invalid --timeout '" + options.timeout + "': write a duration such as 30s or 5m");
+    }
+    timeout = *parsed;
+  }
+  if (open_migrator(config).wait_for_heads(timeout)) {
+    out << "The database is at head.\n";
+    return 0;
+  }
+  out << "Timed out after " << timeout.count() / 1000 << "s: the database is not at head.\n";
+  return static_cast<int>(ExitCode::not_at_head);
 }
 
 int cmd_version(const config::Config&, const Options&, std::ostream& out)

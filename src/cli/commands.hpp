@@ -23,6 +23,9 @@ struct Options {
   bool sql = false;
   bool verbose = false;
   bool purge = false;
+  bool ignore_checksums = false;
+  bool single_head = false;
+  std::string timeout;
 };
 
 int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out);
@@ -36,6 +39,9 @@ int cmd_stamp(const config::Config& config, const Options& options, std::ostream
 int cmd_status(const config::Config& config, const Options& options, std::ostream& out);
 int cmd_revision(const config::Config& config, const Options& options, std::ostream& out);
 int cmd_merge(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_validate(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_repair(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_wait(const config::Config& config, const Options& options, std::ostream& out);
 int cmd_version(const config::Config& config, const Options& options, std::ostream& out);
 
 } // namespace lockstep::cli

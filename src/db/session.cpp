@@ -1,6 +1,8 @@
 #include "db/session.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
+#include "util/log.hpp"
 #include "util/sql_quote.hpp"
 #include "util/strings.hpp"
 
@@ -53,10 +55,24 @@ int line_of_position(const script::Statement& stmt, int position)
   return line;
 }
 
-std::string split_field(const pqxx::field& field)
+std::string text_of(const pqxx::field& field)
 {
   return field.is_null() ? std::string() : field.c_str();
 }
+
+std::string milliseconds_literal(std::chrono::milliseconds ms)
+{
+  return "'" + std::to_string(ms.count()) + "ms'";
+}
+
+// What went wrong with one statement, before it becomes an Error.
+struct StatementFailure {
+  std::string sqlstate;
+  std::string where;   // file:line
+  std::string reason;  // the server's message
+  size_t statement = 0;
+  bool committed_some = false;
+};
 
 } // namespace
 
@@ -80,6 +96,7 @@ void Session::connect_with_retries(std::chrono::milliseconds connect_timeout)
   std::chrono::milliseconds delay(100);
   std::mt19937 jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
+    interrupt::check();
     std::string reason;
     try {
       m_connection = std::make_unique<Connection>(m_target.conninfo);
@@ -100,48 +117,85 @@ void Session::connect_with_retries(std::chrono::milliseconds connect_timeout)
                                            std::to_string(connect_timeout.count() / 1000) + "s (" +
                                            std::to_string(attempt) + " attempts): " + reason);
     }
-    spdlog::warn("connecting to {} failed (attempt {}): {}; retrying in {} ms", m_target.display, attempt, reason,
-                 delay.count());
-    auto sleep_for = std::min<clock::duration>(delay + std::chrono::milliseconds(jitter() % 100), deadline - now);
-    std::this_thread::sleep_for(sleep_for);
+    log::event(log::Level::warn, "cannot connect to " + m_target.display + " (attempt " + std::to_string(attempt) +
+                                   "): " + reason + "; retrying in " + std::to_string(delay.count()) + " ms",
+               {log::num("attempt", attempt)});
+    auto pause = std::min<clock::duration>(delay + std::chrono::milliseconds(jitter() % (delay.count() / 2 + 1)),
+                                           deadline - now);
+    interrupt::sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(pause));
+    interrupt::check();
     delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
 }
 
-DatabaseState Session::read_state(bool with_applied)
+DatabaseState Session::read_state()
 {
   DatabaseState state;
   pqxx::nontransaction tx(m_connection->conn);
   pqxx::result exists = tx.exec("SELECT to_regclass(" + util::quote_literal(m_names.version()) +
                                 ") IS NOT NULL, to_regclass(" + util::quote_literal(m_names.applied()) +
-                                ") IS NOT NULL");
+                                ") IS NOT NULL, to_regclass(" + util::quote_literal(m_names.dirty()) + ") IS NOT NULL");
   state.initialized = exists[0][0].as<bool>();
-  bool has_applied = exists[0][1].as<bool>();
+  const bool has_applied = exists[0][1].as<bool>();
+  const bool has_dirty = exists[0][2].as<bool>();
   if (!state.initialized) {
     return state;
   }
-  for (const auto& row : tx.exec("SELECT version_num FROM " + m_names.version() + " ORDER BY 1")) {
-    state.rows.push_back(row[0].c_str());
+  // One round trip for everything else: rows, checksums, dirty flag.
+  std::string sql = "SELECT 'v', version_num, NULL, NULL, NULL, NULL, NULL FROM " + m_names.version();
+  if (has_applied) {
+    sql += " UNION ALL SELECT 'a', revision, checksum, NULL, NULL, NULL, NULL FROM " + m_names.applied() +
+           " WHERE version_table = " + util::quote_literal(m_names.version_table);
   }
-  if (with_applied && has_applied) {
-    pqxx::result records = tx.exec(
-      "SELECT revision, array_to_string(parents, ','), array_to_string(depends_on, ','), "
-      "array_to_string(branch_labels, ','), message, checksum, downgrade_sql, transactional FROM " +
-      m_names.applied() + " WHERE version_table = " + util::quote_literal(m_names.version_table) + " ORDER BY 1");
-    for (const auto& row : records) {
-      AppliedRecord r;
-      r.revision = row[0].c_str();
-      r.parents = util::split_list(split_field(row[1]));
-      r.depends_on = util::split_list(split_field(row[2]));
-      r.branch_labels = util::split_list(split_field(row[3]));
-      r.message = split_field(row[4]);
-      r.checksum = split_field(row[5]);
-      r.downgrade_sql = split_field(row[6]);
-      r.transactional = row[7].as<bool>();
-      state.applied.push_back(std::move(r));
+  if (has_dirty) {
+    sql += " UNION ALL SELECT 'd', revision, direction, location, error, "
+           "to_char(failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), run_by FROM " +
+           m_names.dirty() + " WHERE version_table = " + util::quote_literal(m_names.version_table);
+  }
+  for (const auto& row : tx.exec(sql)) {
+    const char kind = row[0].c_str()[0];
+    if (kind == 'v') {
+      state.rows.push_back(row[1].c_str());
+    } else if (kind == 'a') {
+      state.checksums[row[1].c_str()] = text_of(row[2]);
+    } else {
+      state.dirty = DirtyState{text_of(row[1]), text_of(row[2]), text_of(row[3]),
+                               text_of(row[4]), text_of(row[5]), text_of(row[6])};
     }
   }
+  std::sort(state.rows.begin(), state.rows.end());
   return state;
+}
+
+std::vector<AppliedRecord> Session::read_applied(const std::vector<std::string>& revisions)
+{
+  std::vector<AppliedRecord> records;
+  if (revisions.empty()) {
+    return records;
+  }
+  std::string list;
+  for (const auto& rev : revisions) {
+    list += (list.empty() ? "" : ", ") + util::quote_literal(rev);
+  }
+  pqxx::nontransaction tx(m_connection->conn);
+  pqxx::result result = tx.exec(
+    "SELECT revision, array_to_string(parents, ','), array_to_string(depends_on, ','), "
+    "array_to_string(branch_labels, ','), message, checksum, downgrade_sql, transactional FROM " +
+    m_names.applied() + " WHERE version_table = " + util::quote_literal(m_names.version_table) +
+    " AND revision IN (" + list + ") ORDER BY 1");
+  for (const auto& row : result) {
+    AppliedRecord r;
+    r.revision = row[0].c_str();
+    r.parents = util::split_list(text_of(row[1]));
+    r.depends_on = util::split_list(text_of(row[2]));
+    r.branch_labels = util::split_list(text_of(row[3]));
+    r.message = text_of(row[4]);
+    r.checksum = text_of(row[5]);
+    r.downgrade_sql = text_of(row[6]);
+    r.transactional = row[7].as<bool>();
+    records.push_back(std::move(r));
+  }
+  return records;
 }
 
 void Session::create_tables()
@@ -167,70 +221,197 @@ std::string Session::lock_holder()
   pqxx::nontransaction tx(m_connection->conn);
   pqxx::result r = tx.exec(
     "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), "
-    "coalesce(to_char(a.backend_start, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), '') "
+    "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid::bigint = " +
     std::to_string(key >> 32) + " AND l.objid::bigint = " + std::to_string(key & 0xffffffffLL));
   if (r.empty()) {
     return "nobody (it was just released)";
   }
-  return "pid " + std::string(r[0][0].c_str()) + " (" + r[0][1].c_str() + ", " + r[0][2].c_str() + ") connected since " +
-         r[0][3].c_str();
+  return "pid " + std::string(r[0][0].c_str()) + " (" + r[0][1].c_str() + ", " + r[0][2].c_str() +
+         ") connected since " + r[0][3].c_str();
 }
 
-void Session::run_step(const StepBatch& step)
+bool Session::take_lease(const std::string& owner, std::chrono::milliseconds ttl)
 {
-  const script::Statement* current = nullptr;
+  try {
+    run_transaction(create_lease_table_sql(m_names));
+  } catch (const pqxx::sql_error& e) {
+    // Two runs creating the table at once: one wins, the other sees a
+    // duplicate in the catalog. Either way the table now exists.
+    const std::string state = e.sqlstate();
+    if (state != "23505" && state != "42P07") {
+      throw;
+    }
+  }
+  pqxx::work tx(m_connection->conn);
+  bool taken = !tx.exec(take_lease_sql(m_names, owner, ttl.count())).empty();
+  tx.commit();
+  return taken;
+}
+
+bool Session::renew_lease(const std::string& owner, std::chrono::milliseconds ttl)
+{
+  pqxx::work tx(m_connection->conn);
+  bool held = !tx.exec(renew_lease_sql(m_names, owner, ttl.count())).empty();
+  tx.commit();
+  return held;
+}
+
+void Session::release_lease(const std::string& owner)
+{
+  pqxx::work tx(m_connection->conn);
+  tx.exec(release_lease_sql(m_names, owner));
+  tx.commit();
+}
+
+std::string Session::lease_holder()
+{
+  pqxx::nontransaction tx(m_connection->conn);
+  pqxx::result r = tx.exec("SELECT owner, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                           "round(extract(epoch FROM expires_at - clock_timestamp()))::int FROM " +
+                           m_names.lease() + " WHERE version_table = " + util::quote_literal(m_names.version_table));
+  if (r.empty()) {
+    return "nobody (it was just released)";
+  }
+  return std::string(r[0][0].c_str()) + " since " + r[0][1].c_str() + " (expires in " + r[0][2].c_str() + "s)";
+}
+
+void Session::run_once(const StepBatch& step, const RunLimits& limits)
+{
+  // SET LOCAL inside a transaction ends with it; outside one, SET and RESET.
+  auto limits_sql = [&](const char* set) {
+    std::string sql;
+    if (limits.statement_timeout) {
+      sql += std::string(set) + " statement_timeout = " + milliseconds_literal(*limits.statement_timeout) + ";";
+    }
+    if (limits.ddl_lock_timeout) {
+      sql += std::string(set) + " lock_timeout = " + milliseconds_literal(*limits.ddl_lock_timeout) + ";";
+    }
+    return sql;
+  };
+  const std::string set_limits = limits_sql(step.transactional ? "SET LOCAL" : "SET");
+  pqxx::connection& conn = m_connection->conn;
+  size_t index = 0;
   bool committed_some = false;
+  // A signal between statements stops the step as a cancelled statement would.
+  auto stop_if_interrupted = [&] {
+    if (interrupt::received() != 0) {
+      throw StatementFailure{"57014", step.location, "stopped by a signal", index, committed_some};
+    }
+  };
   try {
     if (step.transactional) {
-      pqxx::work tx(m_connection->conn);
-      for (const auto& stmt : step.statements) {
-        current = &stmt;
-        tx.exec(stmt.sql);
+      pqxx::work tx(conn);
+      if (!set_limits.empty()) {
+        tx.exec(set_limits);
       }
-      current = nullptr;
+      for (; index < step.statements.size(); ++index) {
+        stop_if_interrupted();
+        tx.exec(step.statements[index].sql);
+      }
+      stop_if_interrupted();
       tx.exec(step.bookkeeping);
       tx.commit();
     } else {
-      for (const auto& stmt : step.statements) {
-        current = &stmt;
-        pqxx::nontransaction tx(m_connection->conn);
-        tx.exec(stmt.sql);
+      if (!set_limits.empty()) {
+        pqxx::nontransaction(conn).exec(set_limits);
+      }
+      for (; index < step.statements.size(); ++index) {
+        stop_if_interrupted();
+        pqxx::nontransaction(conn).exec(step.statements[index].sql);
         committed_some = true;
       }
-      current = nullptr;
-      pqxx::work tx(m_connection->conn);
+      stop_if_interrupted();
+      if (!set_limits.empty()) {
+        pqxx::nontransaction(conn).exec("RESET statement_timeout; RESET lock_timeout");
+      }
+      pqxx::work tx(conn);
       tx.exec(step.bookkeeping);
       tx.commit();
     }
-  } catch (const pqxx::broken_connection& e) {
-    throw Error(ExitCode::unreachable, "lost the connection to " + m_target.display + " while running revision " +
-                                         step.revision + ": " + scrub(server_message(e.what()), m_target.conninfo));
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const StatementFailure&) {
+    throw;
   } catch (const pqxx::sql_error& e) {
-    int line = 0;
-    if (current != nullptr) {
-      line = current->line;
-      if (const auto* syntax = dynamic_cast<const pqxx::syntax_error*>(&e); syntax && syntax->error_position > 0) {
-        line = line_of_position(*current, syntax->error_position);
+    if (!step.transactional && !set_limits.empty()) {
+      try {
+        pqxx::nontransaction(conn).exec("RESET statement_timeout; RESET lock_timeout");
+      } catch (const std::exception&) {
       }
     }
-    std::string where = step.location + (line > 0 ? ":" + std::to_string(line) : std::string());
-    std::string reason = scrub(server_message(e.what()), m_target.conninfo);
-    std::string sqlstate = e.sqlstate();
-    try {
-      run_transaction(history_sql(m_names, step.revision, step.direction, step.checksum, step.run_by, "failed",
-                                  where + ": " + reason));
-    } catch (const std::exception& record_error) {
-      spdlog::warn("could not record the failure of {} in lockstep_history: {}", step.revision,
-                   server_message(record_error.what()));
+    StatementFailure failure;
+    failure.sqlstate = e.sqlstate();
+    failure.reason = scrub(server_message(e.what()), m_target.conninfo);
+    failure.statement = index;
+    failure.committed_some = committed_some;
+    int line = 0;
+    if (index < step.statements.size()) {
+      const script::Statement& stmt = step.statements[index];
+      line = stmt.line;
+      if (const auto* syntax = dynamic_cast<const pqxx::syntax_error*>(&e); syntax && syntax->error_position > 0) {
+        line = line_of_position(stmt, syntax->error_position);
+      }
+    } else {
+      failure.reason = "recording the step failed: " + failure.reason;
     }
-    std::string outcome = step.transactional || !committed_some
-                            ? "rolled back"
-                            : "statements before it stay committed (the revision is not transactional)";
-    throw Error(ExitCode::migration_failed, "revision " + step.revision + " failed at " + where + ": " + reason +
-                                              (sqlstate.empty() ? "" : " (SQLSTATE " + sqlstate + ")") + "; " +
-                                              outcome);
+    failure.where = step.location + (line > 0 ? ":" + std::to_string(line) : std::string());
+    throw failure;
+  }
+}
+
+void Session::run_step(const StepBatch& step, const RunLimits& limits)
+{
+  interrupt::CancelScope cancel([this] { m_connection->conn.cancel_query(); });
+  std::chrono::milliseconds backoff(500);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      run_once(step, limits);
+      return;
+    } catch (const pqxx::broken_connection& e) {
+      throw Error(ExitCode::unreachable, "lost the connection to " + m_target.display + " while running revision " +
+                                           step.revision + ": " + scrub(server_message(e.what()), m_target.conninfo));
+    } catch (const StatementFailure& failure) {
+      const bool interrupted = interrupt::received() != 0;
+      // lock_not_available under ddl_lock_timeout: the table is busy. A
+      // transactional revision rolled back whole, so it can run again.
+      if (!interrupted && failure.sqlstate == "55P03" && limits.ddl_lock_timeout && attempt < limits.lock_retries &&
+          (step.transactional || !failure.committed_some)) {
+        log::event(log::Level::warn,
+                   "revision " + step.revision + " could not get a lock at " + failure.where + " (" + failure.reason +
+                     "); retry " + std::to_string(attempt + 1) + " of " + std::to_string(limits.lock_retries) +
+                     " in " + std::to_string(backoff.count()) + " ms",
+                   {log::str("revision", step.revision), log::num("attempt", attempt + 1)});
+        if (!interrupt::sleep_for(backoff)) {
+          interrupt::check();
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
+        continue;
+      }
+      std::string error = failure.where + ": " + failure.reason;
+      std::string record = history_sql(m_names, step.revision, step.direction, step.checksum, step.run_by,
+                                       interrupted ? "interrupted" : "failed", error);
+      if (!step.transactional) {
+        record += mark_dirty_sql(m_names, step.revision, step.direction, failure.where, failure.reason, step.run_by);
+      }
+      try {
+        run_transaction(record);
+      } catch (const std::exception& record_error) {
+        log::event(log::Level::warn, "could not record the failure of " + step.revision + ": " +
+                                       server_message(record_error.what()));
+      }
+      interrupt::check();
+      std::string outcome = step.transactional ? "rolled back"
+                            : failure.committed_some
+                              ? "the statements before it stay committed (Transactional: false); the database is "
+                                "marked dirty until 'lockstep repair'"
+                              : "nothing was committed, but the database is marked dirty until 'lockstep repair' "
+                                "(Transactional: false)";
+      throw Error(ExitCode::migration_failed, "revision " + step.revision + " failed at " + error +
+                                                (failure.sqlstate.empty() ? "" : " (SQLSTATE " + failure.sqlstate + ")") +
+                                                "; " + outcome);
+    }
   }
 }
 

@@ -4,7 +4,8 @@
 // A Session is one connection. It knows lockstep's tables (TableNames) but
 // nothing about graphs or targets: the migrator hands it text to run.
 // Failures become lockstep::Error with DESIGN.md's exit codes; messages carry
-// the redacted target only, never the password.
+// the redacted target only, never the password. A SIGTERM cancels the
+// running statement (see util/interrupt.hpp).
 #pragma once
 
 #include "db/connection_url.hpp"
@@ -12,22 +13,34 @@
 #include "script/statements.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lockstep::db {
 
+struct DirtyState {
+  std::string revision;
+  std::string direction;
+  std::string location;  // file:line of the failed statement
+  std::string error;
+  std::string failed_at;
+  std::string run_by;
+};
+
 struct DatabaseState {
-  bool initialized = false;             // the version table exists
-  std::vector<std::string> rows;        // version table rows, sorted
-  std::vector<AppliedRecord> applied;   // lockstep_applied, when asked for and present
+  bool initialized = false;                     // the version table exists
+  std::vector<std::string> rows;                // version table rows, sorted
+  std::map<std::string, std::string> checksums; // lockstep_applied: revision -> checksum
+  std::optional<DirtyState> dirty;
 };
 
 // One revision's worth of work, ready to run.
 struct StepBatch {
   std::string revision;
-  std::string location;                      // "path" for messages, or "(stored in the database)"
+  std::string location;                      // the file, or "(stored in the database)"
   std::vector<script::Statement> statements;
   std::string bookkeeping;                   // version table, lockstep_applied, lockstep_history
   bool transactional = true;
@@ -37,46 +50,68 @@ struct StepBatch {
   std::string run_by;
 };
 
+// How migration statements run (DESIGN.md: statement_timeout, ddl_lock_timeout).
+struct RunLimits {
+  std::optional<std::chrono::milliseconds> statement_timeout;
+  std::optional<std::chrono::milliseconds> ddl_lock_timeout;  // PostgreSQL lock_timeout
+  int lock_retries = 5;  // tries after a lock_not_available (55P03) failure
+};
+
 class Session {
 public:
-  // Connects, retrying with capped exponential backoff until
+  // Connects, retrying with capped exponential backoff and jitter until
   // `connect_timeout` has passed (then Error(unreachable)). Wrong
-  // credentials fail at once: retrying cannot fix them.
+  // credentials or a missing database fail at once: retrying cannot fix them.
   Session(const ConnectionTarget& target, TableNames names, std::chrono::milliseconds connect_timeout);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   const TableNames& names() const { return m_names; }
+  const std::string& display() const { return m_target.display; }
 
   // Read-only; works on a database lockstep has never touched.
-  DatabaseState read_state(bool with_applied);
+  DatabaseState read_state();
+  // Full lockstep_applied records of the given revisions.
+  std::vector<AppliedRecord> read_applied(const std::vector<std::string>& revisions);
 
-  // CREATE ... IF NOT EXISTS for the three tables. Call under the lock.
+  // CREATE ... IF NOT EXISTS for lockstep's tables. Call under the lock.
   void create_tables();
 
-  // Session-level advisory lock on lock_key(names). Never blocks.
+  // Session-level advisory lock on lock_key(names). Never blocks: waiting in
+  // pg_advisory_lock would hold a snapshot that stalls the holder's CREATE
+  // INDEX CONCURRENTLY.
   bool try_lock();
   void unlock();
-  // Who holds the lock, for the log: "pid 123 (lockstep/web-0, 10.0.0.7) since ...".
+  // Who holds the lock, for the log: "pid 123 (lockstep/web-0, 10.0.0.7) connected since ...".
   std::string lock_holder();
 
-  // Runs a revision: transactional batches run their statements and
-  // bookkeeping in one transaction; others run each statement on its own,
-  // then the bookkeeping. A failure rolls back what it can, records
-  // `failure_record`, and throws Error(migration_failed) naming the
-  // revision, file:line and the server's message.
-  void run_step(const StepBatch& step);
+  // The lease (lock_mode: lease). take_lease() creates the table if needed.
+  bool take_lease(const std::string& owner, std::chrono::milliseconds ttl);
+  bool renew_lease(const std::string& owner, std::chrono::milliseconds ttl);
+  void release_lease(const std::string& owner);
+  std::string lease_holder();
 
-  // Runs SQL in one transaction (stamp, repairs).
+  // Runs a revision. A transactional batch runs its statements and its
+  // bookkeeping in one transaction; otherwise each statement commits on its
+  // own and the bookkeeping follows. A failure rolls back what it can,
+  // records a "failed" history row, marks a non-transactional revision
+  // dirty, and throws Error(migration_failed) naming the revision, file:line
+  // and the server's message with its SQLSTATE. lock_not_available is
+  // retried per `limits`; a signal turns into Error(128+N).
+  void run_step(const StepBatch& step, const RunLimits& limits);
+
+  // Runs SQL in one transaction (stamp, repair).
   void run_transaction(const std::string& sql);
 
 private:
+  struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/
+
   void connect_with_retries(std::chrono::milliseconds connect_timeout);
+  void run_once(const StepBatch& step, const RunLimits& limits);
 
   ConnectionTarget m_target;
   TableNames m_names;
-  struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/
   std::unique_ptr<Connection> m_connection;
 };
 

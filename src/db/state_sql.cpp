@@ -23,6 +23,16 @@ std::string TableNames::history() const
   return qualified_name(schema, "lockstep_history");
 }
 
+std::string TableNames::dirty() const
+{
+  return qualified_name(schema, "lockstep_dirty");
+}
+
+std::string TableNames::lease() const
+{
+  return qualified_name(schema, "lockstep_lease");
+}
+
 std::string create_tables_sql(const TableNames& names)
 {
   std::string sql;
@@ -59,7 +69,69 @@ std::string create_tables_sql(const TableNames& names)
          "    run_by TEXT NOT NULL,\n"
          "    outcome TEXT NOT NULL,\n"
          "    error TEXT\n);\n";
+  sql += "CREATE TABLE IF NOT EXISTS " + names.dirty() +
+         " (\n"
+         "    version_table TEXT PRIMARY KEY,\n"
+         "    revision VARCHAR(32) NOT NULL,\n"
+         "    direction TEXT NOT NULL,\n"
+         "    location TEXT NOT NULL,\n"
+         "    error TEXT NOT NULL,\n"
+         "    failed_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+         "    run_by TEXT NOT NULL\n);\n";
   return sql;
+}
+
+std::string create_lease_table_sql(const TableNames& names)
+{
+  std::string sql;
+  if (!names.schema.empty()) {
+    sql += "CREATE SCHEMA IF NOT EXISTS " + util::quote_ident(names.schema) + ";\n";
+  }
+  return sql + "CREATE TABLE IF NOT EXISTS " + names.lease() +
+         " (\n"
+         "    version_table TEXT PRIMARY KEY,\n"
+         "    owner TEXT NOT NULL,\n"
+         "    acquired_at TIMESTAMPTZ NOT NULL,\n"
+         "    heartbeat_at TIMESTAMPTZ NOT NULL,\n"
+         "    expires_at TIMESTAMPTZ NOT NULL\n);\n";
+}
+
+std::string take_lease_sql(const TableNames& names, const std::string& owner, long long ttl_ms)
+{
+  std::string expiry = "clock_timestamp() + interval '" + std::to_string(ttl_ms) + " milliseconds'";
+  return "INSERT INTO " + names.lease() + " AS l (version_table, owner, acquired_at, heartbeat_at, expires_at) VALUES (" +
+         quote_literal(names.version_table) + ", " + quote_literal(owner) + ", clock_timestamp(), clock_timestamp(), " +
+         expiry + ") ON CONFLICT (version_table) DO UPDATE SET owner = EXCLUDED.owner, acquired_at = EXCLUDED.acquired_at, "
+         "heartbeat_at = EXCLUDED.heartbeat_at, expires_at = EXCLUDED.expires_at WHERE l.expires_at < clock_timestamp() "
+         "RETURNING owner";
+}
+
+std::string renew_lease_sql(const TableNames& names, const std::string& owner, long long ttl_ms)
+{
+  return "UPDATE " + names.lease() + " SET heartbeat_at = clock_timestamp(), expires_at = clock_timestamp() + interval '" +
+         std::to_string(ttl_ms) + " milliseconds' WHERE version_table = " + quote_literal(names.version_table) +
+         " AND owner = " + quote_literal(owner) + " RETURNING owner";
+}
+
+std::string release_lease_sql(const TableNames& names, const std::string& owner)
+{
+  return "DELETE FROM " + names.lease() + " WHERE version_table = " + quote_literal(names.version_table) +
+         " AND owner = " + quote_literal(owner);
+}
+
+std::string mark_dirty_sql(const TableNames& names, const std::string& revision, const std::string& direction,
+                           const std::string& location, const std::string& error, const std::string& run_by)
+{
+  return "INSERT INTO " + names.dirty() + " (version_table, revision, direction, location, error, run_by) VALUES (" +
+         quote_literal(names.version_table) + ", " + quote_literal(revision) + ", " + quote_literal(direction) + ", " +
+         quote_literal(location) + ", " + quote_literal(error) + ", " + quote_literal(run_by) +
+         ") ON CONFLICT (version_table) DO UPDATE SET revision = EXCLUDED.revision, direction = EXCLUDED.direction, "
+         "location = EXCLUDED.location, error = EXCLUDED.error, failed_at = now(), run_by = EXCLUDED.run_by;\n";
+}
+
+std::string clear_dirty_sql(const TableNames& names)
+{
+  return "DELETE FROM " + names.dirty() + " WHERE version_table = " + quote_literal(names.version_table) + ";\n";
 }
 
 std::string version_change_sql(const TableNames& names, const std::vector<std::string>& removed,

@@ -10,6 +10,10 @@
 //                      newer revisions can still downgrade through them.
 //   lockstep_history   one row per step run: revision, direction, checksum,
 //                      times, duration, who ran it, outcome.
+//   lockstep_dirty     at most one row per version table: a non-transactional
+//                      revision that failed part-way; runs refuse until repair.
+//   lockstep_lease     the lock for lock_mode: lease (PgBouncer in transaction
+//                      pooling): owner, expiry, heartbeat.
 // All three live in `version_table_schema` (default: the search path).
 // lockstep_applied and lockstep_history are keyed by the version table's name
 // too, so two apps with their own version tables can share a schema.
@@ -28,6 +32,8 @@ struct TableNames {
   std::string version() const;  // quoted, qualified
   std::string applied() const;
   std::string history() const;
+  std::string dirty() const;
+  std::string lease() const;
 };
 
 struct AppliedRecord {
@@ -56,6 +62,20 @@ std::string forget_applied_sql(const TableNames& names, const std::string& revis
 std::string history_sql(const TableNames& names, const std::string& revision, const std::string& direction,
                         const std::string& checksum, const std::string& run_by, const std::string& outcome,
                         const std::string& error = "");
+
+// Marks the version table dirty: `revision` failed going `direction` at
+// `location` (file:line) with `error`.
+std::string mark_dirty_sql(const TableNames& names, const std::string& revision, const std::string& direction,
+                           const std::string& location, const std::string& error, const std::string& run_by);
+std::string clear_dirty_sql(const TableNames& names);
+
+// The lease table alone: it must exist before anyone can take the lease.
+std::string create_lease_table_sql(const TableNames& names);
+// Takes the lease when it is free or expired; returns a row when `owner` got it.
+std::string take_lease_sql(const TableNames& names, const std::string& owner, long long ttl_ms);
+// Extends the lease; returns a row while `owner` still holds it.
+std::string renew_lease_sql(const TableNames& names, const std::string& owner, long long ttl_ms);
+std::string release_lease_sql(const TableNames& names, const std::string& owner);
 
 // The advisory-lock key: 64 bits of SHA-256 over the version table's
 // qualified name, so every run against the same table contends for one lock.

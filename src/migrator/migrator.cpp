@@ -1,16 +1,17 @@
 #include "migrator/migrator.hpp"
 
-#include "db/connection_url.hpp"
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
+#include "migrator/lock.hpp"
 #include "migrator/step_script.hpp"
+#include "script/statement_rules.hpp"
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
+#include "util/log.hpp"
+#include "util/sql_quote.hpp"
 #include "util/strings.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
-#include <thread>
 
 namespace lockstep::migrator {
 
@@ -18,29 +19,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Releases the advisory lock on every path out of a locked section.
-class LockGuard {
-public:
-  explicit LockGuard(db::Session& session) : m_session(session) {}
-  ~LockGuard()
-  {
-    try {
-      m_session.unlock();
-    } catch (const std::exception& e) {
-      // The lock goes with the connection anyway, which closes on exit.
-      spdlog::warn("could not release the migration lock: {}", e.what());
-    }
-  }
-  LockGuard(const LockGuard&) = delete;
-  LockGuard& operator=(const LockGuard&) = delete;
-
-private:
-  db::Session& m_session;
-};
-
 long long elapsed_ms(Clock::time_point since)
 {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+}
+
+std::string rows_text(const std::vector<std::string>& rows)
+{
+  return rows.empty() ? "base" : util::join(rows, ", ");
+}
+
+[[noreturn]] void refuse_dirty(const db::DirtyState& dirty)
+{
+  throw_validation("the database is dirty: revision " + dirty.revision + " failed going " + dirty.direction + " at " +
+                   dirty.location + " (" + dirty.error + ") at " + dirty.failed_at + " on " + dirty.run_by +
+                   ", and it is not transactional, so part of it may have run. Fix the schema by hand, then run "
+                   "'lockstep repair'.");
 }
 
 } // namespace
@@ -60,25 +54,42 @@ db::TableNames Migrator::table_names() const
   return names;
 }
 
-db::Session& Migrator::session()
+const db::ConnectionTarget& Migrator::target()
 {
-  if (!m_session) {
+  if (!m_target) {
     db::ConnectionOptions options;
     options.application_name = "lockstep/" + m_config.run_by;
     options.password = m_config.database_password;
-    db::ConnectionTarget target = db::parse_database_url(m_config.database_url, options);
-    m_session = std::make_unique<db::Session>(target, table_names(), m_config.connect_timeout);
+    m_target = db::parse_database_url(m_config.database_url, options);
+  }
+  return *m_target;
+}
+
+db::Session& Migrator::session()
+{
+  if (!m_session) {
+    m_session = std::make_unique<db::Session>(target(), table_names(), m_config.connect_timeout);
   }
   return *m_session;
 }
 
-Snapshot Migrator::read(bool tolerate_unknown)
+Snapshot Migrator::read()
 {
-  db::DatabaseState state = session().read_state(true);
-  Snapshot snap{m_files, {}, state.rows, state.initialized};
-  if (snap.catalog.add_database_only(state.applied) > 0) {
-    spdlog::debug("{} applied revision(s) are known only from the database", state.applied.size());
+  db::DatabaseState state = session().read_state();
+  Snapshot snap{m_files, {}, state.rows, state.initialized, state.dirty, {}, {}};
+
+  // Applied revisions (or version rows) this folder lacks: fetch what the
+  // database remembers of them.
+  std::vector<std::string> missing;
+  for (const auto& [revision, checksum] : state.checksums) {
+    if (!m_files.graph().find(revision)) {
+      missing.push_back(revision);
+    }
   }
+  if (!missing.empty()) {
+    snap.catalog.add_database_only(session().read_applied(missing));
+  }
+
   const graph::RevisionGraph& graph = snap.catalog.graph();
   std::vector<int> row_nodes;
   std::vector<std::string> unknown;
@@ -89,154 +100,256 @@ Snapshot Migrator::read(bool tolerate_unknown)
       unknown.push_back(row);
     }
   }
-  if (!unknown.empty() && !tolerate_unknown) {
+  if (!unknown.empty()) {
     throw_validation("the database is at revision(s) " + util::join(unknown, ", ") + ", which are neither in " +
                      m_config.migrations + " nor recorded in lockstep_applied. Point --migrations at the right "
                      "folder, or run 'lockstep stamp --purge <revision>' once you know where the schema is.");
   }
   snap.applied = graph.ancestors(row_nodes);
+  for (size_t i = 0; i < graph.size(); ++i) {
+    int node = static_cast<int>(i);
+    if (!snap.applied[i]) {
+      continue;
+    }
+    if (snap.catalog.from_database(node)) {
+      snap.ahead.push_back(graph.id(node));
+      continue;
+    }
+    auto stored = state.checksums.find(graph.id(node));
+    if (stored == state.checksums.end()) {
+      continue;  // stamped by Alembic or an older lockstep: nothing to compare with
+    }
+    std::string now = script::upgrade_checksum(snap.catalog.revision(node).upgrade_sql);
+    if (now != stored->second) {
+      snap.edited.push_back(graph.id(node) + " (" + snap.catalog.location(node) + "): applied with checksum " +
+                            stored->second.substr(0, 12) + ", the file now has " + now.substr(0, 12));
+    }
+  }
   return snap;
 }
 
 Snapshot Migrator::snapshot()
 {
-  return read(false);
+  return read();
 }
 
-void Migrator::acquire_lock()
+// Everything that can be known before running anything; returns the
+// batches to run.
+std::vector<db::StepBatch> Migrator::check_plan(const Snapshot& snap, const std::vector<graph::Step>& steps) const
 {
-  const auto start = Clock::now();
-  std::chrono::milliseconds delay(50);
-  auto next_report = start;
-  while (!session().try_lock()) {
-    if (Clock::now() - start >= m_config.lock_timeout) {
-      throw Error(ExitCode::lock_timeout, "the migration lock was not acquired within " +
-                                            std::to_string(m_config.lock_timeout.count() / 1000) +
-                                            "s; it is held by " + session().lock_holder());
-    }
-    if (Clock::now() >= next_report) {
-      spdlog::info("waiting for the migration lock, held by {}", session().lock_holder());
-      next_report = Clock::now() + std::chrono::seconds(5);
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(1000));
-  }
-  spdlog::debug("migration lock acquired after {} ms", elapsed_ms(start));
-}
-
-Outcome Migrator::upgrade(const std::string& target)
-{
-  return migrate(Kind::upgrade, target);
-}
-
-Outcome Migrator::downgrade(const std::string& target)
-{
-  return migrate(Kind::downgrade, target);
-}
-
-Outcome Migrator::migrate(Kind kind, const std::string& target)
-{
-  auto plan_for = [&](const Snapshot& snap) {
-    graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
-    graph::NodeSet goal = kind == Kind::upgrade ? resolver.upgrade_goal(target) : resolver.downgrade_goal(target);
-    return graph::plan(snap.catalog.graph(), snap.applied, goal);
-  };
-
-  // Read-only fast path: a database already at the target is left alone,
-  // without touching the lock.
-  {
-    Snapshot snap = read(false);
-    if (plan_for(snap).empty()) {
-      spdlog::info("nothing to do: the database is at {}", snap.rows.empty() ? "base" : util::join(snap.rows, ", "));
-      return Outcome{snap.rows, snap.rows, {}, true};
-    }
-  }
-
-  acquire_lock();
-  LockGuard guard(session());
-  session().create_tables();
-  Snapshot snap = read(false);  // again: another run may have migrated meanwhile
-  std::vector<graph::Step> steps = plan_for(snap);
-  const graph::RevisionGraph& graph = snap.catalog.graph();
-  Outcome outcome{snap.rows, snap.rows, {}, steps.empty()};
-  if (steps.empty()) {
-    spdlog::info("nothing to do: another run got there first");
-    return outcome;
-  }
-
-  // Check the whole plan before running any of it.
   const db::TableNames names = table_names();
   std::vector<db::StepBatch> batches;
   batches.reserve(steps.size());
   for (const auto& step : steps) {
     const script::Revision& rev = snap.catalog.revision(step.node);
+    const std::string location = snap.catalog.location(step.node);
     if (step.direction == graph::Direction::down && !rev.reversible()) {
-      throw_usage("revision " + rev.id + " (" + snap.catalog.location(step.node) +
+      throw_usage("revision " + rev.id + " (" + location +
                   ") has an empty downgrade section, so it is irreversible; nothing was run");
     }
-    batches.push_back(build_step(snap.catalog, step, names, m_config.run_by));
+    db::StepBatch batch = build_step(snap.catalog, step, names, m_config.run_by);
+    if (batch.transactional) {
+      for (const auto& stmt : batch.statements) {
+        if (auto why = script::needs_own_transaction(stmt)) {
+          throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
+                      " cannot run inside a transaction block; put it in a revision of its own with the header "
+                      "'-- Transactional: false'. Nothing was run.");
+        }
+        if (auto why = script::controls_transaction(stmt)) {
+          throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
+                      " ends lockstep's per-revision transaction; remove it (each revision already runs in its "
+                      "own transaction) or mark the revision '-- Transactional: false'. Nothing was run.");
+        }
+      }
+    }
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+Outcome Migrator::upgrade(const std::string& target, const RunOptions& options)
+{
+  return migrate(Kind::upgrade, target, options);
+}
+
+Outcome Migrator::downgrade(const std::string& target, const RunOptions& options)
+{
+  return migrate(Kind::downgrade, target, options);
+}
+
+Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOptions& options)
+{
+  auto plan_for = [&](const Snapshot& snap) {
+    graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
+    graph::NodeSet goal =
+      kind == Kind::upgrade ? resolver.upgrade_goal(target_name) : resolver.downgrade_goal(target_name);
+    return graph::plan(snap.catalog.graph(), snap.applied, goal);
+  };
+  auto validate = [&](const Snapshot& snap) {
+    if (snap.dirty) {
+      refuse_dirty(*snap.dirty);
+    }
+    if (!snap.edited.empty() && !options.ignore_checksums) {
+      throw_validation("applied revisions were edited after they ran (never edit an applied migration: add a new "
+                       "one; --ignore-checksums overrides):\n  " +
+                       util::join(snap.edited, "\n  "));
+    }
+  };
+
+  // Read-only fast path: a database at (or ahead of) the target is left
+  // alone without touching the lock, so old pods keep starting while a new
+  // version migrates.
+  {
+    Snapshot snap = read();
+    validate(snap);
+    if (!snap.ahead.empty()) {
+      log::event(log::Level::warn, "the database is ahead of " + m_config.migrations + ": " +
+                                     util::join(snap.ahead, ", ") +
+                                     " are applied but not in this folder (a newer version migrated it)");
+    }
+    if (plan_for(snap).empty()) {
+      log::event(log::Level::info, "nothing to do: the database is at " + rows_text(snap.rows),
+                 {log::str("revision", rows_text(snap.rows))});
+      return Outcome{snap.rows, snap.rows, {}, true};
+    }
   }
 
+  MigrationLock lock(session(), target(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
+  session().create_tables();
+  Snapshot snap = read();  // again: another run may have migrated meanwhile
+  validate(snap);
+  std::vector<graph::Step> steps = plan_for(snap);
+  const graph::RevisionGraph& graph = snap.catalog.graph();
+  Outcome outcome{snap.rows, snap.rows, {}, steps.empty()};
+  if (steps.empty()) {
+    log::event(log::Level::info, "nothing to do: another run migrated the database to " + rows_text(snap.rows));
+    return outcome;
+  }
+  std::vector<db::StepBatch> batches = check_plan(snap, steps);
+
+  db::RunLimits limits;
+  limits.statement_timeout = m_config.statement_timeout;
+  limits.ddl_lock_timeout = m_config.ddl_lock_timeout;
+  const auto run_started = Clock::now();
   for (size_t i = 0; i < steps.size(); ++i) {
+    interrupt::check();
+    if (!lock.still_held()) {
+      throw Error(ExitCode::lock_timeout, "lost the migration lease before " + batches[i].revision + "; stopping");
+    }
     const auto started = Clock::now();
-    spdlog::info("{}", describe_step(snap.catalog, steps[i]));
-    session().run_step(batches[i]);
+    const bool up = steps[i].direction == graph::Direction::up;
+    log::event(log::Level::info, describe_step(snap.catalog, steps[i]), {log::str("revision", batches[i].revision)});
+    session().run_step(batches[i], limits);
     outcome.ran.push_back(graph.id(steps[i].node));
     outcome.to = ids_of(graph, steps[i].rows_after);
-    spdlog::info("{} {} in {} ms", graph.id(steps[i].node),
-                 steps[i].direction == graph::Direction::up ? "applied" : "reverted", elapsed_ms(started));
+    log::event(log::Level::info, std::string(up ? "applied " : "reverted ") + batches[i].revision,
+               {log::str("revision", batches[i].revision), log::num("duration_ms", elapsed_ms(started))});
   }
+  log::event(log::Level::info,
+             std::string(kind == Kind::upgrade ? "upgraded " : "downgraded ") + std::to_string(outcome.ran.size()) +
+               " revision(s): " + rows_text(outcome.from) + " -> " + rows_text(outcome.to),
+             {log::num("applied", static_cast<long long>(outcome.ran.size())),
+              log::num("duration_ms", elapsed_ms(run_started))});
   return outcome;
 }
 
-Outcome Migrator::stamp(const std::string& target, bool purge)
+Outcome Migrator::stamp(const std::string& target_name, bool purge)
 {
-  acquire_lock();
-  LockGuard guard(session());
+  MigrationLock lock(session(), target(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
   session().create_tables();
-  Snapshot snap = read(purge);
+  if (purge) {
+    // Forget whatever the table says first: it may name revisions that
+    // exist nowhere, which read() would refuse.
+    session().run_transaction("DELETE FROM " + table_names().version() + ";\n" +
+                              "DELETE FROM " + table_names().applied() + " WHERE version_table = " +
+                              util::quote_literal(table_names().version_table) + ";\n");
+  }
+  Snapshot snap = read();
   const graph::RevisionGraph& graph = snap.catalog.graph();
   const db::TableNames names = table_names();
-  graph::NodeSet before = purge ? graph.empty_set() : snap.applied;
-  graph::TargetResolver resolver(graph, before);
-  graph::NodeSet goal = resolver.stamp_goal(target);
+  graph::TargetResolver resolver(graph, snap.applied);
+  graph::NodeSet goal = resolver.stamp_goal(target_name);
 
-  std::string sql;
-  if (purge) {
-    sql += "DELETE FROM " + names.version() + ";\n";
-    for (size_t i = 0; i < graph.size(); ++i) {
-      if (snap.applied[i] && !goal[i]) {
-        sql += db::forget_applied_sql(names, graph.id(static_cast<int>(i)));
-      }
-    }
-  }
-  std::vector<int> rows_before = graph.tips(before);
   std::vector<int> rows_after = graph.tips(goal);
-  graph::RowChange change = graph::row_change(rows_before, rows_after);
-  sql += db::version_change_sql(names, ids_of(graph, change.removed), ids_of(graph, change.added));
-
+  graph::RowChange change = graph::row_change(graph.tips(snap.applied), rows_after);
+  std::string sql = db::version_change_sql(names, ids_of(graph, change.removed), ids_of(graph, change.added));
   Outcome outcome{snap.rows, ids_of(graph, rows_after), {}, false};
   for (size_t i = 0; i < graph.size(); ++i) {
     int node = static_cast<int>(i);
     const script::Revision& rev = snap.catalog.revision(node);
-    if (goal[i] && !before[i]) {
-      std::string checksum = script::upgrade_checksum(rev.upgrade_sql);
+    const std::string checksum = script::upgrade_checksum(rev.upgrade_sql);
+    if (goal[i] && !snap.applied[i]) {
       db::AppliedRecord record{rev.id,      rev.parents, rev.depends_on,    rev.branch_labels,
                                rev.message, checksum,    rev.downgrade_sql, rev.transactional};
       sql += db::record_applied_sql(names, record, m_config.run_by);
       sql += db::history_sql(names, rev.id, "stamp", checksum, m_config.run_by, "stamped");
       outcome.ran.push_back(rev.id);
-    } else if (before[i] && !goal[i]) {
+    } else if (snap.applied[i] && !goal[i]) {
       sql += db::forget_applied_sql(names, rev.id);
-      sql += db::history_sql(names, rev.id, "unstamp", script::upgrade_checksum(rev.upgrade_sql), m_config.run_by,
-                             "stamped");
+      sql += db::history_sql(names, rev.id, "unstamp", checksum, m_config.run_by, "unstamped");
       outcome.ran.push_back(rev.id);
     }
   }
-  outcome.nothing_to_do = outcome.ran.empty() && !purge;
+  outcome.nothing_to_do = outcome.ran.empty();
   session().run_transaction(sql);
-  spdlog::info("stamped the database at {}", outcome.to.empty() ? "base" : util::join(outcome.to, ", "));
+  log::event(log::Level::info, "stamped the database at " + rows_text(outcome.to));
   return outcome;
+}
+
+std::optional<std::string> Migrator::repair()
+{
+  MigrationLock lock(session(), target(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
+  session().create_tables();
+  db::DatabaseState state = session().read_state();
+  if (!state.dirty) {
+    return std::nullopt;
+  }
+  const db::DirtyState& d = *state.dirty;
+  session().run_transaction(db::clear_dirty_sql(table_names()) +
+                            db::history_sql(table_names(), d.revision, d.direction, "", m_config.run_by, "repaired",
+                                            "cleared dirty state: " + d.location + ": " + d.error));
+  return "cleared the dirty flag of revision " + d.revision + " (failed going " + d.direction + " at " + d.location +
+         " on " + d.failed_at + " by " + d.run_by + ": " + d.error + "). The version table still says " +
+         rows_text(state.rows) + ": the failed revision counts as not " +
+         (d.direction == "up" ? "applied, and the next upgrade runs it again from its first statement"
+                              : "reverted, and the next downgrade runs its downgrade again") +
+         ". If you completed it by hand, run 'lockstep stamp " + d.revision + "' instead of re-running it.";
+}
+
+bool Migrator::wait_for_heads(std::chrono::milliseconds timeout)
+{
+  const auto deadline = Clock::now() + timeout;
+  std::chrono::milliseconds delay(250);
+  auto next_report = Clock::now();
+  for (;;) {
+    interrupt::check();
+    std::string where;
+    try {
+      Snapshot snap = read();
+      graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
+      if (graph::plan(snap.catalog.graph(), snap.applied, resolver.upgrade_goal("heads")).empty()) {
+        log::event(log::Level::info, "the database is at " + rows_text(snap.rows) + ": ready",
+                   {log::str("revision", rows_text(snap.rows))});
+        return true;
+      }
+      where = rows_text(snap.rows);
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::unreachable) {
+        throw;
+      }
+      m_session.reset();  // the next read connects again
+      where = "unreachable";
+    }
+    if (Clock::now() >= deadline) {
+      return false;
+    }
+    if (Clock::now() >= next_report) {
+      log::event(log::Level::info, "waiting for the database to reach its heads; it is at " + where);
+      next_report = Clock::now() + std::chrono::seconds(10);
+    }
+    interrupt::sleep_for(std::min(delay, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+  }
 }
 
 } // namespace lockstep::migrator

@@ -1,30 +1,38 @@
 // The orchestrator: lock -> read state -> plan -> run steps -> record.
 //
 // It owns no I/O of its own: files arrive already loaded, the database is
-// reached through db::Session, and plans come from graph/. Every path that
-// takes the lock releases it (LockGuard), and nothing runs before the whole
-// plan has been checked (syntax of every step, reversibility going down).
+// reached through db::Session, plans come from graph/. The lock is released
+// on every path (MigrationLock), and nothing runs before the whole plan has
+// been checked: every statement parses, no transactional revision holds a
+// statement that cannot run in a transaction, downgrades are reversible,
+// applied files are unedited (checksums) and the database is not dirty.
 #pragma once
 
 #include "config/config.hpp"
+#include "db/connection_url.hpp"
 #include "db/session.hpp"
+#include "graph/planner.hpp"
 #include "graph/revision_graph.hpp"
 #include "migrator/catalog.hpp"
 #include "script/revision_file.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lockstep::migrator {
 
-// The database as lockstep sees it: the catalog (files plus revisions only
-// the database knows) and what is applied.
+// The database as lockstep sees it.
 struct Snapshot {
-  Catalog catalog;
+  Catalog catalog;                      // files plus revisions only the database knows
   graph::NodeSet applied;
-  std::vector<std::string> rows;  // the version table, as stored
-  bool initialized = false;       // lockstep's tables exist
+  std::vector<std::string> rows;        // the version table, as stored
+  bool initialized = false;             // lockstep's tables exist
+  std::optional<db::DirtyState> dirty;
+  std::vector<std::string> edited;      // "id (path): ..." for applied files whose upgrade changed
+  std::vector<std::string> ahead;       // applied revisions this folder does not have
 };
 
 struct Outcome {
@@ -34,30 +42,44 @@ struct Outcome {
   bool nothing_to_do = false;
 };
 
+struct RunOptions {
+  bool ignore_checksums = false;
+};
+
 class Migrator {
 public:
   Migrator(config::Config config, std::vector<script::Revision> files);
   ~Migrator();
 
-  Outcome upgrade(const std::string& target);
-  Outcome downgrade(const std::string& target);
+  Outcome upgrade(const std::string& target, const RunOptions& options = {});
+  Outcome downgrade(const std::string& target, const RunOptions& options = {});
   Outcome stamp(const std::string& target, bool purge);
 
-  // Reads the database without locking (current, status, history).
+  // Clears the dirty flag; returns a description of what it cleared, or
+  // nullopt when nothing was dirty.
+  std::optional<std::string> repair();
+
+  // Reads the database without locking (current, status, history, validate).
   Snapshot snapshot();
+
+  // Polls, read-only and lock-free, until the database is at or ahead of
+  // every head. False on timeout.
+  bool wait_for_heads(std::chrono::milliseconds timeout);
 
   const Catalog& files() const { return m_files; }
   db::TableNames table_names() const;
 
 private:
   enum class Kind { upgrade, downgrade };
-  Outcome migrate(Kind kind, const std::string& target);
+  Outcome migrate(Kind kind, const std::string& target, const RunOptions& options);
   db::Session& session();
-  Snapshot read(bool tolerate_unknown);
-  void acquire_lock();
+  const db::ConnectionTarget& target();
+  Snapshot read();
+  std::vector<db::StepBatch> check_plan(const Snapshot& snap, const std::vector<graph::Step>& steps) const;
 
   config::Config m_config;
   Catalog m_files;
+  std::optional<db::ConnectionTarget> m_target;
   std::unique_ptr<db::Session> m_session;
 };
 
