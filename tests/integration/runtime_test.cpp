@@ -1,0 +1,429 @@
+// Cluster-safe runtime: many processes, kills, signals, restarts, timeouts,
+// bad configuration and the dirty flow, with real processes against a real
+// PostgreSQL.
+
+#include "db/state_sql.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <filesystem>
+#include <csignal>
+#include <random>
+#include <thread>
+
+using lockstep::test::Process;
+using lockstep::test::RunResult;
+using lockstep::test::ScratchDatabase;
+using lockstep::test::TempDir;
+using lockstep::test::child_env;
+using lockstep::test::run_lockstep;
+using Catch::Matchers::ContainsSubstring;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string revision(const std::string& id, const std::string& parent, const std::string& up, const std::string& down,
+                     const std::string& headers = "")
+{
+  return "-- Revision ID: " + id + "\n-- Revises: " + parent + "\n-- Message: " + id + "\n" + headers +
+         "\n-- +upgrade\n" + up + "\n\n-- +downgrade\n" + down + "\n";
+}
+
+// `count` revisions in a chain; each creates a table and counts itself in
+// `applied_log`, so a revision applied twice shows up as two rows.
+void write_counting_chain(TempDir& dir, int count, const std::string& extra_sql = "")
+{
+  dir.write("000.sql", revision("r000", "", "CREATE TABLE applied_log (revision text NOT NULL);",
+                                "DROP TABLE applied_log;"));
+  for (int i = 1; i <= count; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "r%03d", i);
+    char parent[8];
+    std::snprintf(parent, sizeof parent, "r%03d", i - 1);
+    dir.write(std::string(id) + ".sql",
+              revision(id, parent,
+                       "CREATE TABLE t_" + std::string(id) + " (id int);\nINSERT INTO applied_log VALUES ('" + id +
+                         "');\n" + extra_sql,
+                       "DROP TABLE t_" + std::string(id) + ";\nDELETE FROM applied_log WHERE revision = '" + id + "';"));
+  }
+}
+
+std::vector<std::string> base_args(const ScratchDatabase& db, const TempDir& dir)
+{
+  return {LOCKSTEP_BINARY, "--database-url", db.url(), "--migrations", dir.path()};
+}
+
+RunResult run(const ScratchDatabase& db, const TempDir& dir, std::vector<std::string> args,
+              std::map<std::string, std::string> env = {})
+{
+  std::vector<std::string> full{"--database-url", db.url(), "--migrations", dir.path()};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_lockstep(full, env);
+}
+
+// Every applied revision's effect is there, and no other: never half-applied.
+void check_consistent(ScratchDatabase& db)
+{
+  if (db.scalar("SELECT to_regclass('lockstep_version') IS NOT NULL") != "t") {
+    CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\\_%'") == "0");
+    return;
+  }
+  std::string version = db.scalar("SELECT coalesce(max(version_num), '') FROM lockstep_version");
+  int applied = version.empty() ? -1 : std::stoi(version.substr(1));
+  int tables = std::stoi(db.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\\_%'"));
+  CHECK(tables == std::max(applied, 0));
+  if (applied >= 0) {
+    CHECK(db.scalar("SELECT count(*) FROM applied_log") == std::to_string(applied));
+    CHECK(db.scalar("SELECT count(*) FROM (SELECT revision FROM applied_log GROUP BY revision HAVING count(*) > 1) d") ==
+          "0");
+  }
+}
+
+std::string advisory_locks(ScratchDatabase& db)
+{
+  return db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                   "(SELECT oid FROM pg_database WHERE datname = current_database())");
+}
+
+void stampede(const std::string& lock_mode)
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 30);
+  std::vector<Process> runs;
+  for (int i = 0; i < 32; ++i) {
+    std::vector<std::string> args = base_args(db, dir);
+    args.insert(args.end(), {"--lock-mode", lock_mode, "upgrade", "heads"});
+    runs.emplace_back(args, child_env({{"POD_NAME", "pod-" + std::to_string(i)}}), dir.path());
+  }
+  for (auto& p : runs) {
+    int code = p.wait();
+    INFO(p.err());
+    CHECK(code == 0);
+  }
+  CHECK(db.scalar("SELECT count(*) FROM applied_log") == "30");
+  CHECK(db.scalar("SELECT count(DISTINCT revision) FROM applied_log") == "30");
+  CHECK(db.scalar("SELECT string_agg(version_num, ',') FROM lockstep_version") == "r030");
+  CHECK(db.scalar("SELECT count(*) FROM lockstep_history WHERE outcome = 'applied'") == "31");
+  CHECK(db.scalar("SELECT count(DISTINCT run_by) FROM lockstep_history") == "1");  // one run migrated everything
+}
+
+} // namespace
+
+TEST_CASE("32 processes started together on 31 revisions migrate exactly once (advisory lock)", "[runtime][stampede]")
+{
+  stampede("advisory");
+}
+
+TEST_CASE("32 processes started together on 31 revisions migrate exactly once (lease)", "[runtime][stampede]")
+{
+  stampede("lease");
+}
+
+TEST_CASE("kill -9 at random moments never leaves a half-applied revision or a lock", "[runtime][kill]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 12, "SELECT pg_sleep(0.02);");
+  std::mt19937 rng(20261124);
+  for (int trial = 0; trial < 12; ++trial) {
+    std::vector<std::string> args = base_args(db, dir);
+    args.insert(args.end(), {"upgrade", "heads"});
+    Process p(args, child_env({}), dir.path());
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 250));
+    p.signal(SIGKILL);
+    p.wait();
+    check_consistent(db);
+    // Reset some trials to base so kills land in different places.
+    if (trial % 3 == 2) {
+      RunResult down = run(db, dir, {"downgrade", "base"});
+      INFO(down.err);
+      REQUIRE(down.exit_code == 0);
+      check_consistent(db);
+    }
+  }
+  // A killed run's backend ends soon after its client; its lock goes with it.
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (advisory_locks(db) != "0" && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(advisory_locks(db) == "0");
+  RunResult last = run(db, dir, {"upgrade", "heads"});
+  INFO(last.err);
+  CHECK(last.exit_code == 0);
+  check_consistent(db);
+  CHECK(db.scalar("SELECT count(*) FROM applied_log") == "12");
+}
+
+TEST_CASE("SIGTERM during a long statement: rolled back, lock released, exit 143 within 2 s", "[runtime][signal]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  dir.write("1.sql", revision("one", "", "CREATE TABLE t_one (id int);", "DROP TABLE t_one;"));
+  dir.write("2.sql", revision("two", "one", "CREATE TABLE t_two (id int);\nSELECT pg_sleep(60);", "DROP TABLE t_two;"));
+  std::vector<std::string> args = base_args(db, dir);
+  args.insert(args.end(), {"upgrade", "heads"});
+  Process p(args, child_env({}), dir.path());
+  // Wait until the long statement runs.
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'") == "0") {
+    REQUIRE(Clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto sent = Clock::now();
+  p.signal(SIGTERM);
+  int code = p.wait(5000);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent).count();
+  INFO(p.err());
+  CHECK(code == 143);
+  CHECK(took < 2000);
+  CHECK(db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'") == "0");
+  CHECK(db.scalar("SELECT string_agg(version_num, ',') FROM lockstep_version") == "one");
+  CHECK(db.scalar("SELECT to_regclass('t_two') IS NULL") == "t");
+  CHECK(advisory_locks(db) == "0");
+  CHECK(db.scalar("SELECT outcome FROM lockstep_history WHERE revision = 'two'") == "interrupted");
+}
+
+TEST_CASE("a held lock times out with exit 4 and names its holder", "[runtime][lock]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 2);
+  lockstep::db::TableNames names;
+  pqxx::connection holder(db.url() + "?application_name=the-holder");
+  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  RunResult r = run(db, dir, {"--lock-timeout", "1s", "upgrade"});
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.err, ContainsSubstring("the-holder"));
+  check_consistent(db);
+}
+
+TEST_CASE("an unreachable database is exit 3 after connect_timeout", "[runtime][connect]")
+{
+  TempDir dir;
+  write_counting_chain(dir, 1);
+  auto started = Clock::now();
+  RunResult r = run_lockstep({"--database-url", "postgresql://nobody:s3cret-pw@127.0.0.1:1/db", "--migrations",
+                              dir.path(), "--connect-timeout", "1s", "upgrade"});
+  CHECK(r.exit_code == 3);
+  CHECK(Clock::now() - started < std::chrono::seconds(10));
+  CHECK_THAT(r.err, ContainsSubstring("127.0.0.1"));
+  CHECK(r.err.find("s3cret-pw") == std::string::npos);
+}
+
+TEST_CASE("PostgreSQL restarted in the middle of a run: that run exits 3 or 5, the next completes",
+          "[runtime][restart]")
+{
+  // A private server: restarting the shared one would disturb other tests.
+  TempDir server_dir;
+  // The server runs as another user when the suite runs as root.
+  std::filesystem::permissions(server_dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                                    std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                                    std::filesystem::perms::others_exec);
+  std::string pg = std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/pg-server";
+  REQUIRE(std::system((pg + " start " + server_dir.path() + "/pg >/dev/null").c_str()) == 0);
+  struct Stop {
+    std::string cmd;
+    ~Stop() { std::system(cmd.c_str()); }
+  } stop{pg + " stop " + server_dir.path() + "/pg >/dev/null 2>&1"};
+  std::string url = lockstep::test::read_text(server_dir.path() + "/pg/url");
+  url.erase(url.find_last_not_of("\n") + 1);
+
+  TempDir dir;
+  write_counting_chain(dir, 5, "SELECT pg_sleep(0.5);");
+  Process p({LOCKSTEP_BINARY, "--database-url", url, "--migrations", dir.path(), "--connect-timeout", "2s", "upgrade"},
+            child_env({}), dir.path());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  REQUIRE(std::system((pg + " restart " + server_dir.path() + "/pg >/dev/null").c_str()) == 0);
+  int code = p.wait();
+  INFO(p.err());
+  CHECK((code == 3 || code == 5));
+  RunResult next = run_lockstep({"--database-url", url, "--migrations", dir.path(), "upgrade"});
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  pqxx::connection c(url);
+  pqxx::nontransaction tx(c);
+  CHECK(tx.exec("SELECT count(*) FROM applied_log")[0][0].as<int>() == 5);
+}
+
+TEST_CASE("each kind of bad configuration is exit 2 naming the key and its source", "[runtime][config]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 1);
+  SECTION("a duration from the environment")
+  {
+    RunResult r = run(db, dir, {"upgrade"}, {{"LOCKSTEP_LOCK_TIMEOUT", "5 minutes"}});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, ContainsSubstring("lock_timeout") && ContainsSubstring("LOCKSTEP_LOCK_TIMEOUT"));
+  }
+  SECTION("an unknown YAML key, with its line")
+  {
+    dir.write("config.yaml", "migrations: x\nlock_timout: 5m\n");
+    RunResult r = run(db, dir, {"--config", dir.path() + "/config.yaml", "upgrade"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, ContainsSubstring("config.yaml:2") && ContainsSubstring("lock_timout"));
+  }
+  SECTION("a missing config file")
+  {
+    RunResult r = run(db, dir, {"upgrade"}, {{"LOCKSTEP_CONFIG", "/nonexistent/config.yaml"}});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, ContainsSubstring("LOCKSTEP_CONFIG"));
+  }
+  SECTION("a bad value in .env")
+  {
+    dir.write(".env", "# local settings\nexport LOCKSTEP_LOG_FORMAT=xml\n");
+    RunResult r = run_lockstep({"--database-url", db.url(), "--migrations", dir.path(), "upgrade"}, {}, dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, ContainsSubstring("log_format") && ContainsSubstring(".env"));
+  }
+  SECTION("an unreadable password file")
+  {
+    RunResult r = run(db, dir, {"upgrade"}, {{"LOCKSTEP_DATABASE_PASSWORD_FILE", "/nonexistent/password"}});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, ContainsSubstring("password file"));
+  }
+  SECTION("flags beat the environment, which beats .env and YAML")
+  {
+    dir.write("config.yaml", "migrations: /nonexistent-from-yaml\n");
+    RunResult r = run_lockstep({"--database-url", db.url(), "--config", dir.path() + "/config.yaml", "upgrade"},
+                               {{"LOCKSTEP_MIGRATIONS", dir.path()}});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+  }
+  CHECK(db.scalar("SELECT to_regclass('lockstep_version') IS NULL") == (db.scalar("SELECT to_regclass('t_r001') IS NULL")));
+}
+
+TEST_CASE("the dirty flow: a failed non-transactional revision is 5, then 6 until repair", "[runtime][dirty]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  dir.write("1.sql", revision("one", "", "CREATE TABLE items (id int, name text);", "DROP TABLE items;"));
+  dir.write("2.sql", revision("two", "one",
+                              "CREATE INDEX CONCURRENTLY items_name ON items (name);\n"
+                              "CREATE INDEX CONCURRENTLY items_bad ON no_such_table (name);",
+                              "DROP INDEX CONCURRENTLY items_bad;\nDROP INDEX CONCURRENTLY items_name;",
+                              "-- Transactional: false\n"));
+  RunResult failed = run(db, dir, {"upgrade"});
+  CHECK(failed.exit_code == 5);
+  CHECK_THAT(failed.err, ContainsSubstring("2.sql:8") && ContainsSubstring("dirty"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'items_name'") == "1");  // committed
+  RunResult refused = run(db, dir, {"upgrade"});
+  CHECK(refused.exit_code == 6);
+  CHECK_THAT(refused.err, ContainsSubstring("repair"));
+  CHECK(run(db, dir, {"validate"}).exit_code == 6);
+  // A human fixes things: drops the half-built index and corrects the file.
+  db.exec("DROP INDEX items_name");
+  dir.write("2.sql", revision("two", "one", "CREATE INDEX CONCURRENTLY items_name ON items (name);",
+                              "DROP INDEX CONCURRENTLY items_name;", "-- Transactional: false\n"));
+  RunResult repaired = run(db, dir, {"repair"});
+  CHECK(repaired.exit_code == 0);
+  CHECK_THAT(repaired.out, ContainsSubstring("two") && ContainsSubstring("2.sql:8"));
+  RunResult done = run(db, dir, {"upgrade"});
+  INFO(done.err);
+  CHECK(done.exit_code == 0);
+  CHECK(db.scalar("SELECT version_num FROM lockstep_version") == "two");
+}
+
+TEST_CASE("CREATE INDEX CONCURRENTLY in a transactional revision is refused before anything runs", "[runtime]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  dir.write("1.sql", revision("one", "", "CREATE TABLE items (id int);", "DROP TABLE items;"));
+  dir.write("2.sql", revision("two", "one", "CREATE INDEX CONCURRENTLY items_id ON items (id);", "DROP INDEX items_id;"));
+  RunResult r = run(db, dir, {"upgrade"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, ContainsSubstring("2.sql:6") && ContainsSubstring("Transactional: false"));
+  CHECK(db.scalar("SELECT to_regclass('items') IS NULL") == "t");
+}
+
+TEST_CASE("an edited applied revision is exit 6 unless --ignore-checksums", "[runtime][checksum]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 2);
+  REQUIRE(run(db, dir, {"upgrade"}).exit_code == 0);
+  dir.write("r001.sql", revision("r001", "r000", "CREATE TABLE t_r001 (id bigint);", "DROP TABLE t_r001;"));
+  RunResult r = run(db, dir, {"upgrade"});
+  CHECK(r.exit_code == 6);
+  CHECK_THAT(r.err, ContainsSubstring("r001") && ContainsSubstring("r001.sql"));
+  CHECK(run(db, dir, {"validate"}).exit_code == 6);
+  CHECK(run(db, dir, {"upgrade", "--ignore-checksums"}).exit_code == 0);
+}
+
+TEST_CASE("a lock_not_available failure is retried until the blocking session ends", "[runtime][ddl-lock]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  dir.write("1.sql", revision("one", "", "CREATE TABLE busy (id int);", "DROP TABLE busy;"));
+  REQUIRE(run(db, dir, {"upgrade"}).exit_code == 0);
+  dir.write("2.sql", revision("two", "one", "ALTER TABLE busy ADD COLUMN note text;", "ALTER TABLE busy DROP COLUMN note;"));
+
+  pqxx::connection blocker(db.url());
+  pqxx::work hold(blocker);
+  hold.exec("LOCK TABLE busy IN ACCESS SHARE MODE");
+  std::thread release([&hold] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    hold.commit();
+  });
+  RunResult r = run(db, dir, {"--ddl-lock-timeout", "200ms", "upgrade"});
+  release.join();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, ContainsSubstring("retry 1"));
+  CHECK(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'note'") ==
+        "1");
+}
+
+TEST_CASE("wait blocks until another run has migrated, and times out with 7", "[runtime][wait]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 3);
+  RunResult timeout = run(db, dir, {"wait", "--timeout", "1s"});
+  CHECK(timeout.exit_code == 7);
+  CHECK(db.scalar("SELECT to_regclass('lockstep_version') IS NULL") == "t");  // wait never migrates
+
+  std::vector<std::string> args = base_args(db, dir);
+  args.insert(args.end(), {"wait", "--timeout", "30s"});
+  Process waiter(args, child_env({}), dir.path());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(waiter.running());
+  REQUIRE(run(db, dir, {"upgrade"}).exit_code == 0);
+  CHECK(waiter.wait(10000) == 0);
+}
+
+TEST_CASE("a known password never appears in output on failing paths", "[runtime][secrets]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 1);
+  const std::string password = lockstep::test::server_password();
+  REQUIRE_FALSE(password.empty());
+  REQUIRE(db.url().find(password) != std::string::npos);
+  std::string wrong = db.url();
+  wrong.replace(wrong.find(password), password.size(), "Wr0ng-" + password);
+  std::vector<RunResult> results{
+    run_lockstep({"--database-url", wrong, "--migrations", dir.path(), "--connect-timeout", "1s", "upgrade"}),
+    run_lockstep({"--database-url", db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") + "bogus_option=1",
+                  "--migrations", dir.path(), "upgrade"}),
+    run_lockstep({"--migrations", dir.path(), "--lock-timeout", "bad", "upgrade"}, {{"DATABASE_URL", db.url()}}),
+    run_lockstep({"--database-url", db.url(), "--migrations", "/nonexistent", "upgrade"}),
+    run_lockstep({"--database-url", db.url(), "--migrations", dir.path(), "downgrade", "nosuchrev"}),
+  };
+  dir.write("r001.sql", revision("r001", "r000", "SELECT * FROM missing_table;", "SELECT 1;"));
+  results.push_back(run_lockstep({"--database-url", db.url(), "--migrations", dir.path(), "upgrade"}));
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.exit_code != 0);
+    CHECK(r.out.find(password) == std::string::npos);
+    CHECK(r.err.find(password) == std::string::npos);
+  }
+  CHECK_THAT(results[0].err, ContainsSubstring("password authentication failed"));
+}
