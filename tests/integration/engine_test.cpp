@@ -109,7 +109,7 @@ TEST_CASE("upgrade heads, downgrade base, upgrade heads leaves identical catalog
 {
   Env env;
   std::filesystem::copy(std::string(LOCKSTEP_SOURCE_DIR) + "/migrations", env.dir.path(),
-                        std::filesystem::copy_options::overwrite_existing);
+                        std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
   RunResult first = env.run({"upgrade", "heads"});
   REQUIRE(first.exit_code == 0);
   const std::string after_first = env.catalog();
