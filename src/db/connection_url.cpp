@@ -73,6 +73,11 @@ ConnectionTarget parse_database_url(const std::string& url, const ConnectionOpti
   if (!options.password.empty()) {
     values["password"] = options.password;
   }
+  // Without it, a server that accepts and never answers hangs an attempt
+  // forever, and retries until connect_timeout never get their turn.
+  if (values.count("connect_timeout") == 0 && options.attempt_timeout_seconds > 0) {
+    values["connect_timeout"] = std::to_string(options.attempt_timeout_seconds);
+  }
   if (values.count("application_name") == 0 && !options.application_name.empty()) {
     values["application_name"] = options.application_name;
   }

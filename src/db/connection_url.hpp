@@ -19,6 +19,7 @@ struct ConnectionTarget {
 struct ConnectionOptions {
   std::string application_name;  // set unless the URL sets it
   std::string password;          // overrides the URL's (from a password file); empty = keep
+  int attempt_timeout_seconds = 0;  // libpq connect_timeout per attempt, unless the URL sets one
 };
 
 // Throws Error(usage) for a URL libpq cannot parse, without echoing it (it

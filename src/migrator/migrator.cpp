@@ -11,6 +11,7 @@
 #include "util/sql_quote.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace lockstep::migrator {
@@ -60,6 +61,8 @@ const db::ConnectionTarget& Migrator::target()
     db::ConnectionOptions options;
     options.application_name = "lockstep/" + m_config.run_by;
     options.password = m_config.database_password;
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(m_config.connect_timeout).count();
+    options.attempt_timeout_seconds = static_cast<int>(std::clamp<long long>(seconds, 2, 10));
     m_target = db::parse_database_url(m_config.database_url, options);
   }
   return *m_target;

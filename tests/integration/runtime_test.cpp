@@ -3,6 +3,7 @@
 // PostgreSQL.
 
 #include "db/state_sql.hpp"
+#include "util/sql_quote.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
 
@@ -10,7 +11,11 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <pqxx/pqxx>
 
+#include <arpa/inet.h>
 #include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <filesystem>
 #include <csignal>
 #include <random>
@@ -426,4 +431,97 @@ TEST_CASE("a known password never appears in output on failing paths", "[runtime
     CHECK(r.err.find(password) == std::string::npos);
   }
   CHECK_THAT(results[0].err, ContainsSubstring("password authentication failed"));
+}
+
+TEST_CASE("log_format json writes one JSON object per line with fields", "[runtime][logging]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 2);
+  RunResult r = run(db, dir, {"upgrade"}, {{"LOCKSTEP_LOG_FORMAT", "json"}, {"POD_NAME", "web-0"}});
+  REQUIRE(r.exit_code == 0);
+  size_t lines = 0;
+  size_t start = 0;
+  bool saw_duration = false;
+  while (start < r.err.size()) {
+    size_t end = r.err.find('\n', start);
+    std::string line = r.err.substr(start, end - start);
+    start = end + 1;
+    ++lines;
+    INFO(line);
+    // Valid JSON, checked by the server's own parser.
+    CHECK(db.scalar("SELECT (" + lockstep::util::quote_literal(line) + "::jsonb ->> 'pod')") == "web-0");
+    CHECK(db.scalar("SELECT (" + lockstep::util::quote_literal(line) + "::jsonb ? 'time')::text") == "true");
+    saw_duration = saw_duration ||
+                   db.scalar("SELECT (" + lockstep::util::quote_literal(line) + "::jsonb ->> 'duration_ms') IS NOT NULL") == "t";
+  }
+  CHECK(lines >= 4);
+  CHECK(saw_duration);
+}
+
+TEST_CASE("validate --single-head fails with the merge command; validate works without a database", "[runtime][validate]")
+{
+  TempDir dir;
+  dir.write("1.sql", revision("one", "", "SELECT 1;", "SELECT 1;"));
+  dir.write("2.sql", revision("two", "one", "SELECT 2;", "SELECT 2;"));
+  dir.write("3.sql", revision("three", "one", "SELECT 3;", "SELECT 3;"));
+  RunResult plain = run_lockstep({"--migrations", dir.path(), "validate"});
+  CHECK(plain.exit_code == 0);
+  CHECK_THAT(plain.out, ContainsSubstring("files only"));
+  RunResult single = run_lockstep({"--migrations", dir.path(), "validate", "--single-head"});
+  CHECK(single.exit_code == 2);
+  CHECK_THAT(single.err, ContainsSubstring("lockstep merge") && ContainsSubstring("two") && ContainsSubstring("three"));
+  dir.write("4.sql", revision("four", "one", "SELEC 4;", "SELECT 4;"));
+  RunResult syntax = run_lockstep({"--migrations", dir.path(), "validate"});
+  CHECK(syntax.exit_code == 2);
+  CHECK_THAT(syntax.err, ContainsSubstring("4.sql:6") && ContainsSubstring("syntax error"));
+}
+
+TEST_CASE("a signal while waiting for the lock exits 128+N without migrating", "[runtime][signal]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 1);
+  lockstep::db::TableNames names;
+  pqxx::connection holder(db.url());
+  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  std::vector<std::string> args = base_args(db, dir);
+  args.insert(args.end(), {"upgrade"});
+  Process p(args, child_env({}), dir.path());
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (p.err().find("waiting for the migration lock") == std::string::npos) {
+    REQUIRE(Clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  p.signal(SIGINT);
+  CHECK(p.wait(2000) == 130);
+  CHECK(db.scalar("SELECT to_regclass('t_r001') IS NULL") == "t");
+}
+
+TEST_CASE("a second signal exits at once, even when the first cannot finish", "[runtime][signal]")
+{
+  // A server that accepts connections and never answers: the connection
+  // attempt hangs in libpq, where the first signal cannot cut it short.
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(listener, 16) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string url = "postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/db";
+
+  TempDir dir;
+  write_counting_chain(dir, 1);
+  Process p({LOCKSTEP_BINARY, "--database-url", url, "--migrations", dir.path(), "upgrade"}, child_env({}), dir.path());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  p.signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(p.running());
+  auto second = Clock::now();
+  p.signal(SIGTERM);
+  CHECK(p.wait(1000) == 143);
+  CHECK(Clock::now() - second < std::chrono::milliseconds(500));
+  close(listener);
 }
