@@ -246,8 +246,9 @@ NodeSet TargetResolver::downgrade_goal(std::string_view text) const
     if (!m_applied[*target]) {
       throw_usage("revision " + m_graph.id(*target) + " is not applied, so there is nothing to downgrade to");
     }
-    drop = m_graph.descendants({*target});
-    drop[*target] = 0;
+    // What descends from the target's children goes (dependents included);
+    // a revision that merely depends on the target stays, as the target does.
+    drop = m_graph.descendants(m_graph.children(*target));
   } else if (scope.empty()) {
     drop = NodeSet(m_graph.size(), 1);
   } else {

@@ -217,7 +217,8 @@ CASES = [
           ["upgrade", "heads"], ["downgrade", "base"]]),
     Case("a dependency across branches",
          [R("p1"), R("p2", ["p1"]), R("q1", depends_on=["p2"]), R("q2", ["q1"]), R("p3", ["p2"])],
-         [["upgrade", "q1"], ["upgrade", "q2"], ["upgrade", "p3"], ["downgrade", "p1"], ["upgrade", "heads"],
+         [["upgrade", "q1"], ["upgrade", "q2"], ["upgrade", "p3"], ["downgrade", "p2"], ["downgrade", "p1"],
+          ["upgrade", "heads"],
           ["downgrade", "q1"], ["downgrade", "base"], ["stamp", "q2"], ["upgrade", "heads"]]),
 ]
 
