@@ -352,3 +352,25 @@ TEST_CASE("current, status, history and show describe the database", "[engine]")
   REQUIRE(env.run({"upgrade", "heads"}).exit_code == 0);
   CHECK(env.run({"status"}).exit_code == 0);
 }
+
+TEST_CASE("version_table_schema and version_table: alembic_version take over a database Alembic managed", "[engine]")
+{
+  Env env;
+  write_branchy_graph(env.dir);
+  // What Alembic leaves behind: its table, at b2, with the schema it built.
+  env.db.exec("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc "
+              "PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('b2');"
+              "CREATE TABLE t_a1 (id int); CREATE TABLE t_a2 (id int); CREATE TABLE t_b1 (id int); "
+              "CREATE TABLE t_b2 (id int);");
+  RunResult current = env.run({"--version-table", "alembic_version", "current"});
+  CHECK(current.exit_code == 0);
+  CHECK(current.out == "b2\n");
+  REQUIRE(env.run({"--version-table", "alembic_version", "upgrade", "m"}).exit_code == 0);
+  CHECK(env.db.scalar("SELECT string_agg(version_num, ',') FROM alembic_version") == "m");
+  CHECK(env.tables().count("t_a3") == 1);
+
+  RunResult in_schema = env.run({"--version-table-schema", "migrations_meta", "upgrade", "r1"});
+  REQUIRE(in_schema.exit_code == 0);
+  CHECK(env.db.scalar("SELECT string_agg(version_num, ',') FROM migrations_meta.lockstep_version") == "r1");
+  CHECK(env.db.scalar("SELECT count(*) FROM migrations_meta.lockstep_history") == "1");
+}

@@ -525,3 +525,16 @@ TEST_CASE("a second signal exits at once, even when the first cannot finish", "[
   CHECK(Clock::now() - second < std::chrono::milliseconds(500));
   close(listener);
 }
+
+TEST_CASE("statement_timeout stops a migration statement that runs too long", "[runtime][timeout]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  dir.write("1.sql", revision("slow", "", "CREATE TABLE t_slow (id int);\nSELECT pg_sleep(5);", "DROP TABLE t_slow;"));
+  auto started = Clock::now();
+  RunResult r = run(db, dir, {"--statement-timeout", "300ms", "upgrade"});
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, ContainsSubstring("57014") && ContainsSubstring("1.sql:7"));
+  CHECK(Clock::now() - started < std::chrono::seconds(4));
+  CHECK(db.scalar("SELECT to_regclass('t_slow') IS NULL") == "t");
+}
