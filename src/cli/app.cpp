@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 
 #include "cli/commands.hpp"
+#include "report/reporter.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -9,19 +10,22 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
+#include <memory>
 
 namespace lockstep::cli {
 
 namespace {
 
-using Handler = int (*)(const config::Config&, const Options&, std::ostream&);
+using Handler = int (*)(const config::Config&, const Options&, std::ostream&, report::RunSummary&);
 
 struct Command {
   const char* name;
   const char* description;
   Handler handler;
   void (*add_options)(CLI::App& sub, Options& options);
+  bool changes_database = false;  // annotate the pod "running" first, report the outcome
 };
 
 void no_options(CLI::App&, Options&) {}
@@ -32,13 +36,15 @@ const Command kCommands[] = {
      sub.add_option("target", o.target, "head, heads, a revision, +N, label@head; with --sql also FROM:TO");
      sub.add_flag("--sql", o.sql, "Print the SQL instead of running it (no database connection)");
      sub.add_flag("--ignore-checksums", o.ignore_checksums, "Run even if applied revisions were edited");
-   }},
+   },
+   true},
   {"downgrade", "Revert down to TARGET (-1, a revision, base)", cmd_downgrade,
    [](CLI::App& sub, Options& o) {
      sub.add_option("target", o.target, "-N, a revision, base; with --sql FROM:TO")->required();
      sub.add_flag("--sql", o.sql, "Print the SQL instead of running it (no database connection)");
      sub.add_flag("--ignore-checksums", o.ignore_checksums, "Run even if applied revisions were edited");
-   }},
+   },
+   true},
   {"current", "Show the revision(s) the database is at", cmd_current,
    [](CLI::App& sub, Options& o) { sub.add_flag("-v,--verbose", o.verbose, "Show details"); }},
   {"history", "List revisions, newest first, marking the current ones", cmd_history,
@@ -56,7 +62,8 @@ const Command kCommands[] = {
    [](CLI::App& sub, Options& o) {
      sub.add_option("revision", o.target, "A revision, heads or base")->required();
      sub.add_flag("--purge", o.purge, "Empty the version table first (also when it holds unknown revisions)");
-   }},
+   },
+   true},
   {"status", "List pending revisions; exit 7 when the database is not at head", cmd_status, no_options},
   {"revision", "Write a new revision file on the current head", cmd_revision,
    [](CLI::App& sub, Options& o) {
@@ -82,9 +89,21 @@ const Command kCommands[] = {
      sub.add_flag("--single-head", o.single_head, "Also fail (exit 2) when the graph has several heads");
    }},
   {"repair", "Clear the dirty flag after a human fixed a failed non-transactional revision", cmd_repair,
-   no_options},
+   no_options, true},
   {"version", "Print version and build information", cmd_version, no_options},
 };
+
+report::Settings report_settings(const config::Config& config)
+{
+  report::Settings settings;
+  settings.termination_log = config.termination_log;
+  settings.annotate = config.kubernetes_annotate == config::Annotate::required      ? report::Mode::required
+                      : config.kubernetes_annotate == config::Annotate::best_effort ? report::Mode::best_effort
+                                                                                    : report::Mode::off;
+  settings.annotation_prefix = config.kubernetes_annotation_prefix;
+  settings.events = config.kubernetes_events;
+  return settings;
+}
 
 std::string host_name()
 {
@@ -139,17 +158,44 @@ int run(int argc, char** argv, const config::Environment& env)
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
 
+  const auto started = std::chrono::steady_clock::now();
+  report::RunSummary summary;
+  summary.command = chosen->name;
+  if (!options.target.empty() || std::string(chosen->name) == "upgrade") {
+    summary.command += " " + (options.target.empty() ? std::string("heads") : options.target);
+  }
+  // Until the configuration is known, report with the defaults: the
+  // termination message still says what went wrong.
+  std::unique_ptr<report::Reporter> reporter;
+  int code = 0;
   try {
     config::Config config = config::resolve(inputs);
     log::setup(config.log_format == config::LogFormat::json, config.log_level, config.run_by);
-    return chosen->handler(config, options, std::cout);
+    reporter = std::make_unique<report::Reporter>(report_settings(config), env);
+    if (chosen->changes_database && !options.sql) {
+      reporter->started(summary.command);
+    }
+    code = chosen->handler(config, options, std::cout, summary);
   } catch (const Error& e) {
-    spdlog::error("{}", e.what());
-    return static_cast<int>(e.code());
+    log::event(log::Level::error, e.what());
+    code = static_cast<int>(e.code());
+    summary.error = e.what();
+    summary.failed_revision = e.detail().revision;
+    summary.sqlstate = e.detail().sqlstate;
   } catch (const std::exception& e) {
-    spdlog::error("internal error: {}", e.what());
-    return static_cast<int>(ExitCode::internal);
+    log::event(log::Level::error, std::string("internal error: ") + e.what());
+    code = static_cast<int>(ExitCode::internal);
+    summary.error = std::string("internal error: ") + e.what();
   }
+  std::cout.flush();
+  summary.exit_code = code;
+  summary.status = code == 0 ? "succeeded" : "failed";
+  summary.duration_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  if (!reporter) {
+    reporter = std::make_unique<report::Reporter>(report::Settings{}, config::Environment{});
+  }
+  return reporter->finished(summary);
 }
 
 } // namespace lockstep::cli

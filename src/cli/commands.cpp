@@ -48,8 +48,12 @@ std::string rows_text(const std::vector<std::string>& rows)
   return rows.empty() ? "base" : util::join(rows, ", ");
 }
 
-void report(const migrator::Outcome& outcome, const char* verb, std::ostream& out)
+void report(const migrator::Outcome& outcome, const char* verb, std::ostream& out, report::RunSummary& summary)
 {
+  summary.from = outcome.from;
+  summary.to = outcome.to;
+  summary.applied = outcome.ran;
+  summary.nothing_to_do = outcome.nothing_to_do;
   if (outcome.nothing_to_do) {
     out << "Nothing to do: the database is at " << rows_text(outcome.to) << ".\n";
     return;
@@ -79,7 +83,7 @@ std::string utc_now_iso()
 
 } // namespace
 
-int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   std::string target = options.target.empty() ? "heads" : options.target;
   if (options.sql) {
@@ -91,11 +95,11 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
   }
   migrator::RunOptions run;
   run.ignore_checksums = options.ignore_checksums;
-  report(open_migrator(config).upgrade(target, run), "Upgraded", out);
+  report(open_migrator(config).upgrade(target, run), "Upgraded", out, summary);
   return 0;
 }
 
-int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   if (options.sql) {
     out << migrator::offline_downgrade_sql(load_catalog(config), options.target, table_names(config), config.run_by);
@@ -106,14 +110,15 @@ int cmd_downgrade(const config::Config& config, const Options& options, std::ost
   }
   migrator::RunOptions run;
   run.ignore_checksums = options.ignore_checksums;
-  report(open_migrator(config).downgrade(options.target, run), "Downgraded", out);
+  report(open_migrator(config).downgrade(options.target, run), "Downgraded", out, summary);
   return 0;
 }
 
-int cmd_current(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_current(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   migrator::Migrator m = open_migrator(config);
   migrator::Snapshot snap = m.snapshot();
+  summary.from = summary.to = snap.rows;
   graph::NodeSet rows = row_set(snap);
   for (int node : snap.catalog.graph().tips(snap.applied)) {
     out << (options.verbose ? verbose_block(snap.catalog, node, &rows) + "\n" : short_line(snap.catalog, node) + "\n");
@@ -124,7 +129,7 @@ int cmd_current(const config::Config& config, const Options& options, std::ostre
   return 0;
 }
 
-int cmd_history(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_history(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   std::optional<migrator::Snapshot> snap;
   migrator::Migrator m = open_migrator(config);
@@ -149,7 +154,7 @@ int cmd_history(const config::Config& config, const Options& options, std::ostre
   return 0;
 }
 
-int cmd_heads(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_heads(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   migrator::Catalog catalog = load_catalog(config);
   for (int node : catalog.graph().heads()) {
@@ -158,7 +163,7 @@ int cmd_heads(const config::Config& config, const Options& options, std::ostream
   return 0;
 }
 
-int cmd_branches(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_branches(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   migrator::Catalog catalog = load_catalog(config);
   const graph::RevisionGraph& graph = catalog.graph();
@@ -178,7 +183,7 @@ int cmd_branches(const config::Config& config, const Options& options, std::ostr
   return 0;
 }
 
-int cmd_show(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_show(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   migrator::Catalog catalog = load_catalog(config);
   graph::NodeSet none = catalog.graph().empty_set();
@@ -189,20 +194,24 @@ int cmd_show(const config::Config& config, const Options& options, std::ostream&
   return 0;
 }
 
-int cmd_stamp(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_stamp(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   migrator::Outcome outcome = open_migrator(config).stamp(options.target, options.purge);
+  summary.from = outcome.from;
+  summary.to = outcome.to;
+  summary.applied = outcome.ran;
   out << "Stamped: " << rows_text(outcome.from) << " -> " << rows_text(outcome.to) << "\n";
   return 0;
 }
 
-int cmd_status(const config::Config& config, const Options&, std::ostream& out)
+int cmd_status(const config::Config& config, const Options&, std::ostream& out, report::RunSummary& summary)
 {
   migrator::Migrator m = open_migrator(config);
   migrator::Snapshot snap = m.snapshot();
   const graph::RevisionGraph& graph = snap.catalog.graph();
   graph::TargetResolver resolver(graph, snap.applied);
   std::vector<graph::Step> pending = graph::plan(graph, snap.applied, resolver.upgrade_goal("heads"));
+  summary.from = summary.to = snap.rows;
   out << "Current: " << rows_text(snap.rows) << "\n";
   out << "Heads:   " << rows_text(migrator::ids_of(graph, graph.heads())) << "\n";
   if (pending.empty()) {
@@ -216,7 +225,7 @@ int cmd_status(const config::Config& config, const Options&, std::ostream& out)
   return static_cast<int>(ExitCode::not_at_head);
 }
 
-int cmd_revision(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_revision(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   migrator::Catalog catalog = load_catalog(config);
   const graph::RevisionGraph& graph = catalog.graph();
@@ -255,7 +264,7 @@ int cmd_revision(const config::Config& config, const Options& options, std::ostr
   return 0;
 }
 
-int cmd_merge(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_merge(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   migrator::Catalog catalog = load_catalog(config);
   const graph::RevisionGraph& graph = catalog.graph();
@@ -287,7 +296,7 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
   return 0;
 }
 
-int cmd_validate(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   migrator::Migrator m = open_migrator(config);  // files parse and the graph is sound, or exit 2
   const graph::RevisionGraph& graph = m.files().graph();
@@ -322,14 +331,14 @@ int cmd_validate(const config::Config& config, const Options& options, std::ostr
   return 0;
 }
 
-int cmd_repair(const config::Config& config, const Options&, std::ostream& out)
+int cmd_repair(const config::Config& config, const Options&, std::ostream& out, report::RunSummary&)
 {
   std::optional<std::string> cleared = open_migrator(config).repair();
   out << (cleared ? "Repaired: " + *cleared : std::string("Nothing to repair: the database is not dirty.")) << "\n";
   return 0;
 }
 
-int cmd_wait(const config::Config& config, const Options& options, std::ostream& out)
+int cmd_wait(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   std::chrono::milliseconds timeout = config.lock_timeout;
   if (!options.timeout.empty()) {
@@ -347,7 +356,7 @@ int cmd_wait(const config::Config& config, const Options& options, std::ostream&
   return static_cast<int>(ExitCode::not_at_head);
 }
 
-int cmd_version(const config::Config&, const Options&, std::ostream& out)
+int cmd_version(const config::Config&, const Options&, std::ostream& out, report::RunSummary&)
 {
   out << "lockstep " << LOCKSTEP_VERSION << "\n";
   out << "built with " << __VERSION__ << ", libpq " << PQlibVersion() << ", libpqxx " << PQXX_VERSION << "\n";

@@ -1,9 +1,11 @@
 // One function per command. Each takes the resolved configuration and its
-// own options, writes its result to `out`, logs through spdlog, and returns
-// the exit code (failures throw lockstep::Error instead).
+// own options, writes its result to `out`, logs through spdlog, fills in
+// what it did for the run's report, and returns the exit code (failures
+// throw lockstep::Error instead).
 #pragma once
 
 #include "config/config.hpp"
+#include "report/summary.hpp"
 
 #include <ostream>
 #include <string>
@@ -28,20 +30,20 @@ struct Options {
   std::string timeout;
 };
 
-int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_current(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_history(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_heads(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_branches(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_show(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_stamp(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_status(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_revision(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_merge(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_validate(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_repair(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_wait(const config::Config& config, const Options& options, std::ostream& out);
-int cmd_version(const config::Config& config, const Options& options, std::ostream& out);
+int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_current(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_history(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_heads(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_branches(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_show(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_stamp(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_status(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_revision(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_merge(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_repair(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_wait(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_version(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 
 } // namespace lockstep::cli

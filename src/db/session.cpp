@@ -408,9 +408,10 @@ void Session::run_step(const StepBatch& step, const RunLimits& limits)
                                 "marked dirty until 'lockstep repair'"
                               : "nothing was committed, but the database is marked dirty until 'lockstep repair' "
                                 "(Transactional: false)";
-      throw Error(ExitCode::migration_failed, "revision " + step.revision + " failed at " + error +
-                                                (failure.sqlstate.empty() ? "" : " (SQLSTATE " + failure.sqlstate + ")") +
-                                                "; " + outcome);
+      throw Error(ExitCode::migration_failed,
+                  "revision " + step.revision + " failed at " + error +
+                    (failure.sqlstate.empty() ? "" : " (SQLSTATE " + failure.sqlstate + ")") + "; " + outcome,
+                  FailureDetail{step.revision, failure.sqlstate});
     }
   }
 }

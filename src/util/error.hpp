@@ -22,17 +22,26 @@ enum class ExitCode : int {
   not_at_head = 7,        // status/wait: not at head; check: drift
 };
 
+// What a failed migration step adds for reports (termination message,
+// annotations): which revision, and the server's SQLSTATE.
+struct FailureDetail {
+  std::string revision;
+  std::string sqlstate;
+};
+
 class Error : public std::runtime_error {
 public:
-  Error(ExitCode code, const std::string& message)
-    : std::runtime_error(message), m_code(code)
+  Error(ExitCode code, const std::string& message, FailureDetail detail = {})
+    : std::runtime_error(message), m_code(code), m_detail(std::move(detail))
   {
   }
 
   ExitCode code() const { return m_code; }
+  const FailureDetail& detail() const { return m_detail; }
 
 private:
   ExitCode m_code;
+  FailureDetail m_detail;
 };
 
 // Shorthands for the codes thrown most often.
