@@ -102,6 +102,7 @@ report::Settings report_settings(const config::Config& config)
                                                                                     : report::Mode::off;
   settings.annotation_prefix = config.kubernetes_annotation_prefix;
   settings.events = config.kubernetes_events;
+  settings.budget = config.kubernetes_report_timeout;
   return settings;
 }
 

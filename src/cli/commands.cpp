@@ -48,12 +48,17 @@ std::string rows_text(const std::vector<std::string>& rows)
   return rows.empty() ? "base" : util::join(rows, ", ");
 }
 
-void report(const migrator::Outcome& outcome, const char* verb, std::ostream& out, report::RunSummary& summary)
+void describe(const migrator::Outcome& outcome, report::RunSummary& summary)
 {
   summary.from = outcome.from;
   summary.to = outcome.to;
   summary.applied = outcome.ran;
   summary.nothing_to_do = outcome.nothing_to_do;
+}
+
+void report(const migrator::Outcome& outcome, const char* verb, std::ostream& out, report::RunSummary& summary)
+{
+  describe(outcome, summary);
   if (outcome.nothing_to_do) {
     out << "Nothing to do: the database is at " << rows_text(outcome.to) << ".\n";
     return;
@@ -95,7 +100,13 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
   }
   migrator::RunOptions run;
   run.ignore_checksums = options.ignore_checksums;
-  report(open_migrator(config).upgrade(target, run), "Upgraded", out, summary);
+  migrator::Migrator m = open_migrator(config);
+  try {
+    report(m.upgrade(target, run), "Upgraded", out, summary);
+  } catch (const Error&) {
+    describe(m.progress(), summary);  // where the database stayed
+    throw;
+  }
   return 0;
 }
 
@@ -110,7 +121,13 @@ int cmd_downgrade(const config::Config& config, const Options& options, std::ost
   }
   migrator::RunOptions run;
   run.ignore_checksums = options.ignore_checksums;
-  report(open_migrator(config).downgrade(options.target, run), "Downgraded", out, summary);
+  migrator::Migrator m = open_migrator(config);
+  try {
+    report(m.downgrade(options.target, run), "Downgraded", out, summary);
+  } catch (const Error&) {
+    describe(m.progress(), summary);
+    throw;
+  }
   return 0;
 }
 

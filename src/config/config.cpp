@@ -113,6 +113,10 @@ const std::vector<Setting> kSettings = {
    [](Config& c, const std::string& v, const std::string&) { c.kubernetes_annotation_prefix = v; }},
   {"kubernetes.events", "Also post an events.k8s.io/v1 Event about the pod [false]", false,
    [](Config& c, const std::string& v, const std::string& s) { c.kubernetes_events = bool_of("kubernetes.events", v, s); }},
+  {"kubernetes.report_timeout", "How long reporting to the API server may take, retries included [15s]", false,
+   [](Config& c, const std::string& v, const std::string& s) {
+     c.kubernetes_report_timeout = duration_of("kubernetes.report_timeout", v, s);
+   }},
   {"lock_mode", "advisory, or lease for PgBouncer in transaction pooling [advisory]", false,
    [](Config& c, const std::string& v, const std::string& s) {
      if (v == "advisory") {

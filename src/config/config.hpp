@@ -47,6 +47,7 @@ struct Config {
   Annotate kubernetes_annotate = Annotate::off;
   std::string kubernetes_annotation_prefix = "lockstep.dev";
   bool kubernetes_events = false;
+  Milliseconds kubernetes_report_timeout{15'000};  // all reporting to the API server, retries included
   LockMode lock_mode = LockMode::advisory;
   std::string schema;   // desired-state SQL file or folder
   std::string dev_url;  // server for scratch databases

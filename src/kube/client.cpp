@@ -143,6 +143,11 @@ void Client::send(const std::string& method, const std::string& path, const std:
       }
     } catch (const web::http::http_exception& e) {
       last_problem = e.what();
+      // A certificate the CA did not sign will not start verifying on retry.
+      if (last_problem.find("certificate") != std::string::npos || last_problem.find("handshake") != std::string::npos) {
+        throw RequestFailed(method + " " + path + ": TLS verification against " + m_config.ca_path +
+                            " failed: " + last_problem);
+      }
       retry = true;
     } catch (const boost::system::system_error& e) {
       last_problem = e.what();

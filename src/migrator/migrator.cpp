@@ -210,10 +210,12 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
                                      util::join(snap.ahead, ", ") +
                                      " are applied but not in this folder (a newer version migrated it)");
     }
+    m_progress = Outcome{snap.rows, snap.rows, {}, false};
     if (plan_for(snap).empty()) {
       log::event(log::Level::info, "nothing to do: the database is at " + rows_text(snap.rows),
                  {log::str("revision", rows_text(snap.rows))});
-      return Outcome{snap.rows, snap.rows, {}, true};
+      m_progress.nothing_to_do = true;
+      return m_progress;
     }
   }
 
@@ -223,7 +225,8 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
   validate(snap);
   std::vector<graph::Step> steps = plan_for(snap);
   const graph::RevisionGraph& graph = snap.catalog.graph();
-  Outcome outcome{snap.rows, snap.rows, {}, steps.empty()};
+  Outcome& outcome = m_progress;
+  outcome = Outcome{snap.rows, snap.rows, {}, steps.empty()};
   if (steps.empty()) {
     log::event(log::Level::info, "nothing to do: another run migrated the database to " + rows_text(snap.rows));
     return outcome;

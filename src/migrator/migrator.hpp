@@ -69,6 +69,10 @@ public:
   const Catalog& files() const { return m_files; }
   db::TableNames table_names() const;
 
+  // How far the last upgrade or downgrade got: after a failure, where the
+  // database stayed and what ran before it.
+  const Outcome& progress() const { return m_progress; }
+
 private:
   enum class Kind { upgrade, downgrade };
   Outcome migrate(Kind kind, const std::string& target, const RunOptions& options);
@@ -81,6 +85,7 @@ private:
   Catalog m_files;
   std::optional<db::ConnectionTarget> m_target;
   std::unique_ptr<db::Session> m_session;
+  Outcome m_progress;
 };
 
 } // namespace lockstep::migrator
