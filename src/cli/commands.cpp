@@ -86,6 +86,19 @@ std::string utc_now_iso()
   return buffer;
 }
 
+// The common tail of `revision` and `merge`: message, labels, date, empty
+// sections, and the new file.
+int write_revision(const config::Config& config, const Options& options, script::Revision& rev, std::ostream& out)
+{
+  rev.message = options.message;
+  rev.branch_labels = options.branch_labels;
+  rev.create_date = utc_now_iso();
+  rev.upgrade_sql = "\n";
+  rev.downgrade_sql = "\n";
+  out << "Generated " << script::write_new_revision(config.migrations, rev) << "\n";
+  return 0;
+}
+
 } // namespace
 
 int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
@@ -271,14 +284,7 @@ int cmd_revision(const config::Config& config, const Options& options, std::ostr
   for (const auto& dep : options.depends_on) {
     rev.depends_on.push_back(graph.id(resolver.revision(dep)));
   }
-  rev.message = options.message;
-  rev.branch_labels = options.branch_labels;
-  rev.create_date = utc_now_iso();
-  rev.upgrade_sql = "\n";
-  rev.downgrade_sql = "\n";
-  std::string path = script::write_new_revision(config.migrations, rev);
-  out << "Generated " << path << "\n";
-  return 0;
+  return write_revision(config, options, rev, out);
 }
 
 int cmd_merge(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
@@ -303,14 +309,7 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
   if (!script::valid_revision_id(rev.id) || graph.find(rev.id)) {
     throw_usage("--rev-id '" + rev.id + "' is not a new, valid revision id");
   }
-  rev.message = options.message;
-  rev.branch_labels = options.branch_labels;
-  rev.create_date = utc_now_iso();
-  rev.upgrade_sql = "\n";
-  rev.downgrade_sql = "\n";
-  std::string path = script::write_new_revision(config.migrations, rev);
-  out << "Generated " << path << "\n";
-  return 0;
+  return write_revision(config, options, rev, out);
 }
 
 int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)

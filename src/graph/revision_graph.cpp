@@ -208,10 +208,12 @@ std::optional<int> RevisionGraph::find_label(std::string_view label) const
   return node < 0 ? std::nullopt : std::optional<int>(node);
 }
 
-NodeSet RevisionGraph::ancestors(const std::vector<int>& of) const
+// Everything reachable from `from` through the edge lists `edges` selects.
+template <typename Edges>
+NodeSet RevisionGraph::reach(const std::vector<int>& from, Edges edges) const
 {
   NodeSet seen = empty_set();
-  std::vector<int> work(of.begin(), of.end());
+  std::vector<int> work(from.begin(), from.end());
   while (!work.empty()) {
     int node = work.back();
     work.pop_back();
@@ -219,53 +221,30 @@ NodeSet RevisionGraph::ancestors(const std::vector<int>& of) const
       continue;
     }
     seen[node] = 1;
-    for (int p : m_nodes[node].parents) {
-      work.push_back(p);
-    }
-    for (int d : m_nodes[node].dependencies) {
-      work.push_back(d);
-    }
+    edges(m_nodes[node], [&work](const std::vector<int>& next) { work.insert(work.end(), next.begin(), next.end()); });
   }
   return seen;
+}
+
+NodeSet RevisionGraph::ancestors(const std::vector<int>& of) const
+{
+  return reach(of, [](const Node& n, auto&& follow) {
+    follow(n.parents);
+    follow(n.dependencies);
+  });
 }
 
 NodeSet RevisionGraph::descendants(const std::vector<int>& of) const
 {
-  NodeSet seen = empty_set();
-  std::vector<int> work(of.begin(), of.end());
-  while (!work.empty()) {
-    int node = work.back();
-    work.pop_back();
-    if (seen[node]) {
-      continue;
-    }
-    seen[node] = 1;
-    for (int c : m_nodes[node].children) {
-      work.push_back(c);
-    }
-    for (int d : m_nodes[node].dependents) {
-      work.push_back(d);
-    }
-  }
-  return seen;
+  return reach(of, [](const Node& n, auto&& follow) {
+    follow(n.children);
+    follow(n.dependents);
+  });
 }
 
 NodeSet RevisionGraph::lineage(int node) const
 {
-  NodeSet seen = empty_set();
-  std::vector<int> work{node};
-  while (!work.empty()) {
-    int n = work.back();
-    work.pop_back();
-    if (seen[n]) {
-      continue;
-    }
-    seen[n] = 1;
-    for (int p : m_nodes[n].parents) {
-      work.push_back(p);
-    }
-  }
-  return seen;
+  return reach({node}, [](const Node& n, auto&& follow) { follow(n.parents); });
 }
 
 std::vector<int> RevisionGraph::tips(const NodeSet& applied) const

@@ -84,6 +84,8 @@ private:
 
   void link();
   void order_and_check_cycles();
+  template <typename Edges>
+  NodeSet reach(const std::vector<int>& from, Edges edges) const;
 
   std::vector<Node> m_nodes;
   std::vector<std::pair<std::string, int>> m_by_id;     // sorted by id
