@@ -35,19 +35,36 @@ std::vector<Line> split_lines(std::string_view text)
   return lines;
 }
 
-// "-- +upgrade" / "-- +downgrade" (any case, any spacing after "--").
+bool equals_ignoring_case(std::string_view text, std::string_view lower)
+{
+  if (text.size() != lower.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "-- +upgrade" / "-- +downgrade" (any case, any spacing after "--"). Runs
+// on every line of every file, so it allocates nothing.
 bool parse_marker(std::string_view line, Section& section)
 {
   std::string_view t = util::trim(line);
-  if (!util::starts_with(t, "--")) {
+  if (t.size() < 10 || t[0] != '-' || t[1] != '-') {
     return false;
   }
-  std::string word = util::to_lower(util::trim(t.substr(2)));
-  if (word == "+upgrade") {
+  std::string_view word = util::trim(t.substr(2));
+  if (word.empty() || word[0] != '+') {
+    return false;
+  }
+  if (equals_ignoring_case(word, "+upgrade")) {
     section = Section::upgrade;
     return true;
   }
-  if (word == "+downgrade") {
+  if (equals_ignoring_case(word, "+downgrade")) {
     section = Section::downgrade;
     return true;
   }
