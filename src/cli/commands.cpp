@@ -105,7 +105,7 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
 {
   std::string target = options.target.empty() ? "heads" : options.target;
   if (options.sql) {
-    out << migrator::offline_upgrade_sql(load_catalog(config), target, table_names(config), config.run_by);
+    migrator::offline_upgrade_sql(load_catalog(config), target, table_names(config), config.run_by, out);
     return 0;
   }
   if (target.find(':') != std::string::npos) {
@@ -126,7 +126,7 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
 int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   if (options.sql) {
-    out << migrator::offline_downgrade_sql(load_catalog(config), options.target, table_names(config), config.run_by);
+    migrator::offline_downgrade_sql(load_catalog(config), options.target, table_names(config), config.run_by, out);
     return 0;
   }
   if (options.target.find(':') != std::string::npos) {

@@ -11,8 +11,8 @@ namespace {
 
 enum class Kind { upgrade, downgrade };
 
-std::string render(const Catalog& files, Kind kind, const std::string& range, const db::TableNames& names,
-                   const std::string& run_by)
+void render(const Catalog& files, Kind kind, const std::string& range, const db::TableNames& names,
+            const std::string& run_by, std::ostream& out)
 {
   size_t colon = range.find(':');
   std::string from = colon == std::string::npos ? "" : range.substr(0, colon);
@@ -32,48 +32,52 @@ std::string render(const Catalog& files, Kind kind, const std::string& range, co
   graph::NodeSet goal = kind == Kind::upgrade ? resolver.upgrade_goal(to) : resolver.downgrade_goal(to);
   std::vector<graph::Step> steps = graph::plan(graph, applied, goal);
 
-  std::string out = "-- lockstep " + std::string(kind == Kind::upgrade ? "upgrade" : "downgrade") + " " +
-                    (from.empty() ? "base" : from) + ":" + to + " (offline)\n\n";
-  if (kind == Kind::upgrade) {
-    out += db::create_tables_sql(names) + "\n";
-  }
+  // Everything that can fail is checked before the first line is written.
   for (const auto& step : steps) {
     const script::Revision& rev = files.revision(step.node);
     if (step.direction == graph::Direction::down && !rev.reversible()) {
       throw_usage("revision " + rev.id + " (" + files.location(step.node) +
                   ") has an empty downgrade section, so it is irreversible");
     }
-    db::StepBatch batch = build_step(files, step, names, run_by);
-    out += "-- " + describe_step(files, step) + "\n";
+  }
+  out << "-- lockstep " << (kind == Kind::upgrade ? "upgrade" : "downgrade") << " " << (from.empty() ? "base" : from)
+      << ":" << to << " (offline)\n\n";
+  if (kind == Kind::upgrade) {
+    out << db::create_tables_sql(names) << "\n";
+  }
+  for (const auto& step : steps) {
+    // The sections as written, comments and all: what a DBA reviews.
+    db::StepBatch batch = build_step(files, step, names, run_by, Statements::verbatim);
+    out << "-- " << describe_step(files, step) << "\n";
     if (batch.transactional) {
-      out += "BEGIN;\n\n";
+      out << "BEGIN;\n\n";
     }
     for (const auto& stmt : batch.statements) {
-      out += stmt.sql + ";\n\n";
+      // End the section's last statement, whatever its author left after it.
+      out << stmt.sql << (stmt.sql.back() == ';' ? "\n\n" : "\n;\n\n");
     }
     if (!batch.transactional) {
-      out += "BEGIN;\n\n";
+      out << "BEGIN;\n\n";
     }
-    out += batch.bookkeeping + "\nCOMMIT;\n\n";
+    out << batch.bookkeeping << "\nCOMMIT;\n\n";
   }
   if (steps.empty()) {
-    out += "-- nothing to do\n";
+    out << "-- nothing to do\n";
   }
-  return out;
 }
 
 } // namespace
 
-std::string offline_upgrade_sql(const Catalog& files, const std::string& range, const db::TableNames& names,
-                                const std::string& run_by)
+void offline_upgrade_sql(const Catalog& files, const std::string& range, const db::TableNames& names,
+                         const std::string& run_by, std::ostream& out)
 {
-  return render(files, Kind::upgrade, range, names, run_by);
+  render(files, Kind::upgrade, range, names, run_by, out);
 }
 
-std::string offline_downgrade_sql(const Catalog& files, const std::string& range, const db::TableNames& names,
-                                  const std::string& run_by)
+void offline_downgrade_sql(const Catalog& files, const std::string& range, const db::TableNames& names,
+                           const std::string& run_by, std::ostream& out)
 {
-  return render(files, Kind::downgrade, range, names, run_by);
+  render(files, Kind::downgrade, range, names, run_by, out);
 }
 
 } // namespace lockstep::migrator

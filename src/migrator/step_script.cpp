@@ -17,7 +17,7 @@ std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::ve
 }
 
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
-                         const std::string& run_by)
+                         const std::string& run_by, Statements mode)
 {
   const graph::RevisionGraph& graph = catalog.graph();
   const script::Revision& rev = catalog.revision(step.node);
@@ -31,7 +31,12 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   batch.location = catalog.location(step.node);
   batch.transactional = rev.transactional;
   const std::string& sql = up ? rev.upgrade_sql : rev.downgrade_sql;
-  batch.statements = script::split_statements(sql, batch.location, up ? rev.upgrade_line : rev.downgrade_line);
+  const int first_line = up ? rev.upgrade_line : rev.downgrade_line;
+  if (mode == Statements::split) {
+    batch.statements = script::split_statements(sql, batch.location, first_line);
+  } else if (script::has_sql(sql)) {
+    batch.statements.push_back({std::string(util::trim(sql)), first_line});
+  }
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
   const std::string checksum = script::upgrade_checksum(rev.upgrade_sql);

@@ -2,6 +2,7 @@
 
 #include <pg_query.h>
 
+#include <cctype>
 #include <memory>
 
 namespace lockstep::script {
@@ -38,10 +39,31 @@ bool has(const std::string& tree, const char* needle)
   return tree.find(needle) != std::string::npos;
 }
 
+// Parsing is the expensive part: skip it for statements that cannot be any
+// of the kinds below because they lack every keyword that starts one.
+bool may_matter(const std::string& sql)
+{
+  static const char* const words[] = {"concurrently", "vacuum", "database", "system", "tablespace", "begin",
+                                      "start", "commit", "end", "rollback", "abort", "prepare"};
+  std::string lower(sql);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const char* word : words) {
+    if (lower.find(word) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 } // namespace
 
 std::optional<std::string> needs_own_transaction(const Statement& stmt)
 {
+  if (!may_matter(stmt.sql)) {
+    return std::nullopt;
+  }
   const std::string tree = parse_tree(stmt);
   const std::string type = node_type(tree);
   if (type == "IndexStmt" && has(tree, "\"concurrent\":true")) {
@@ -79,6 +101,9 @@ std::optional<std::string> needs_own_transaction(const Statement& stmt)
 
 std::optional<std::string> controls_transaction(const Statement& stmt)
 {
+  if (!may_matter(stmt.sql)) {
+    return std::nullopt;
+  }
   const std::string tree = parse_tree(stmt);
   if (node_type(tree) != "TransactionStmt") {
     return std::nullopt;

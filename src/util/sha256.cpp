@@ -27,9 +27,12 @@ std::string to_hex(const unsigned char* bytes, size_t count)
 
 std::string sha256_hex(std::string_view data)
 {
+  // Fetch the implementation once: EVP_sha256() makes OpenSSL 3 look it up
+  // again on every call, which costs more than hashing a migration.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+  if (sha256 == nullptr || EVP_Digest(data.data(), data.size(), digest, &length, sha256, nullptr) != 1) {
     throw Error(ExitCode::internal, "SHA-256 failed in OpenSSL");
   }
   return to_hex(digest, length);

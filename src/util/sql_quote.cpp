@@ -7,7 +7,14 @@ namespace lockstep::util {
 std::string quote_literal(std::string_view value)
 {
   bool has_backslash = value.find('\\') != std::string_view::npos;
-  std::string out = has_backslash ? "E'" : "'";
+  std::string out;
+  out.reserve(value.size() + 8);
+  out += has_backslash ? "E'" : "'";
+  if (!has_backslash && value.find('\'') == std::string_view::npos) {
+    out.append(value);
+    out += '\'';
+    return out;
+  }
   for (char c : value) {
     if (c == '\'') {
       out += "''";
