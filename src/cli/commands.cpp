@@ -25,7 +25,15 @@ namespace lockstep::cli {
 
 namespace {
 
+// For commands that read or change the database: connecting starts before
+// the files load, so the two overlap.
 migrator::Migrator open_migrator(const config::Config& config)
+{
+  migrator::PendingSession pending = migrator::Migrator::connect_in_background(config);
+  return migrator::Migrator(config, script::load_directory(config.migrations), std::move(pending));
+}
+
+migrator::Migrator open_files_only(const config::Config& config)
 {
   return migrator::Migrator(config, script::load_directory(config.migrations));
 }
@@ -162,7 +170,7 @@ int cmd_current(const config::Config& config, const Options& options, std::ostre
 int cmd_history(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   std::optional<migrator::Snapshot> snap;
-  migrator::Migrator m = open_migrator(config);
+  migrator::Migrator m = config.database_url.empty() ? open_files_only(config) : open_migrator(config);
   if (!config.database_url.empty()) {
     snap = m.snapshot();
   }
@@ -314,7 +322,8 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
 
 int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
-  migrator::Migrator m = open_migrator(config);  // files parse and the graph is sound, or exit 2
+  // Files parse and the graph is sound, or exit 2.
+  migrator::Migrator m = config.database_url.empty() ? open_files_only(config) : open_migrator(config);
   const graph::RevisionGraph& graph = m.files().graph();
   size_t statements = 0;
   for (int node = 0; node < static_cast<int>(graph.size()); ++node) {

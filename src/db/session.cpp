@@ -293,6 +293,7 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
   const std::string set_limits = limits_sql(step.transactional ? "SET LOCAL" : "SET");
   pqxx::connection& conn = m_connection->conn;
   size_t index = 0;
+  size_t offset = 0;  // where the failing statement starts in its query
   bool committed_some = false;
   // A signal between statements stops the step as a cancelled statement would.
   auto stop_if_interrupted = [&] {
@@ -302,17 +303,39 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
   };
   try {
     if (step.transactional) {
-      pqxx::work tx(conn);
-      if (!set_limits.empty()) {
-        tx.exec(set_limits);
+      // As few round trips as the statements allow: BEGIN (and the limits)
+      // travel with the first statement, the bookkeeping and COMMIT with the
+      // last, so a one-statement revision is one round trip. Each query
+      // holds one migration statement, so a failure still names it;
+      // `offset` says where it starts in the query, for error positions.
+      const size_t count = step.statements.size();
+      const std::string opening = "BEGIN;" + set_limits + "\n";
+      const std::string closing = "\n;" + step.bookkeeping + "COMMIT;";
+      pqxx::nontransaction tx(conn);
+      try {
+        if (count == 0) {
+          stop_if_interrupted();
+          tx.exec(opening + closing);
+        }
+        for (; index < count; ++index) {
+          stop_if_interrupted();
+          std::string query = index == 0 ? opening : std::string();
+          offset = query.size();
+          query += step.statements[index].sql;
+          if (index + 1 == count) {
+            query += closing;
+          }
+          tx.exec(query);
+        }
+      } catch (...) {
+        try {
+          tx.exec("ROLLBACK");
+        } catch (const std::exception&) {
+          // The connection is gone or the signal handler cancelled it; the
+          // server rolls back an open transaction when its session ends.
+        }
+        throw;
       }
-      for (; index < step.statements.size(); ++index) {
-        stop_if_interrupted();
-        tx.exec(step.statements[index].sql);
-      }
-      stop_if_interrupted();
-      tx.exec(step.bookkeeping);
-      tx.commit();
     } else {
       if (!set_limits.empty()) {
         pqxx::nontransaction(conn).exec(set_limits);
@@ -350,8 +373,10 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
     if (index < step.statements.size()) {
       const script::Statement& stmt = step.statements[index];
       line = stmt.line;
-      if (const auto* syntax = dynamic_cast<const pqxx::syntax_error*>(&e); syntax && syntax->error_position > 0) {
-        line = line_of_position(stmt, syntax->error_position);
+      if (const auto* syntax = dynamic_cast<const pqxx::syntax_error*>(&e);
+          syntax && syntax->error_position > static_cast<int>(offset) &&
+          syntax->error_position - static_cast<int>(offset) <= static_cast<int>(stmt.sql.size())) {
+        line = line_of_position(stmt, syntax->error_position - static_cast<int>(offset));
       }
     } else {
       failure.reason = "recording the step failed: " + failure.reason;

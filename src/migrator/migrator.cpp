@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace lockstep::migrator {
 
@@ -40,36 +41,74 @@ std::string rows_text(const std::vector<std::string>& rows)
 
 } // namespace
 
-Migrator::Migrator(config::Config config, std::vector<script::Revision> files)
-  : m_config(std::move(config)), m_files(std::move(files))
+namespace {
+
+db::ConnectionTarget connection_target(const config::Config& config)
 {
+  db::ConnectionOptions options;
+  options.application_name = "lockstep/" + config.run_by;
+  options.password = config.database_password;
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config.connect_timeout).count();
+  options.attempt_timeout_seconds = static_cast<int>(std::clamp<long long>(seconds, 2, 10));
+  return db::parse_database_url(config.database_url, options);
+}
+
+db::TableNames table_names_of(const config::Config& config)
+{
+  db::TableNames names;
+  names.schema = config.version_table_schema;
+  names.version_table = config.version_table;
+  return names;
+}
+
+} // namespace
+
+Migrator::Migrator(config::Config config, std::vector<script::Revision> files, PendingSession pending)
+  : m_config(std::move(config)), m_files(std::move(files)), m_pending(std::move(pending))
+{
+}
+
+PendingSession Migrator::connect_in_background(const config::Config& config)
+{
+  db::ConnectionTarget target = connection_target(config);
+  std::promise<std::unique_ptr<db::Session>> promise;
+  PendingSession pending = promise.get_future();
+  // Detached: if loading the files fails first, the process exits without
+  // waiting for the connection attempts.
+  std::thread(
+    [target, names = table_names_of(config), timeout = config.connect_timeout](
+      std::promise<std::unique_ptr<db::Session>> result) {
+      try {
+        result.set_value(std::make_unique<db::Session>(target, names, timeout));
+      } catch (...) {
+        result.set_exception(std::current_exception());
+      }
+    },
+    std::move(promise))
+    .detach();
+  return pending;
 }
 
 Migrator::~Migrator() = default;
 
 db::TableNames Migrator::table_names() const
 {
-  db::TableNames names;
-  names.schema = m_config.version_table_schema;
-  names.version_table = m_config.version_table;
-  return names;
+  return table_names_of(m_config);
 }
 
 const db::ConnectionTarget& Migrator::target()
 {
   if (!m_target) {
-    db::ConnectionOptions options;
-    options.application_name = "lockstep/" + m_config.run_by;
-    options.password = m_config.database_password;
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(m_config.connect_timeout).count();
-    options.attempt_timeout_seconds = static_cast<int>(std::clamp<long long>(seconds, 2, 10));
-    m_target = db::parse_database_url(m_config.database_url, options);
+    m_target = connection_target(m_config);
   }
   return *m_target;
 }
 
 db::Session& Migrator::session()
 {
+  if (!m_session && m_pending.valid()) {
+    m_session = m_pending.get();  // rethrows what connecting threw
+  }
   if (!m_session) {
     m_session = std::make_unique<db::Session>(target(), table_names(), m_config.connect_timeout);
   }

@@ -17,6 +17,7 @@
 #include "script/revision_file.hpp"
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,9 +47,17 @@ struct RunOptions {
   bool ignore_checksums = false;
 };
 
+// A connection being opened on another thread while the files load: on
+// every pod start the TCP and authentication round trips then overlap the
+// file reads instead of following them.
+using PendingSession = std::future<std::unique_ptr<db::Session>>;
+
 class Migrator {
 public:
-  Migrator(config::Config config, std::vector<script::Revision> files);
+  Migrator(config::Config config, std::vector<script::Revision> files, PendingSession pending = {});
+
+  // Starts connecting now (the URL is checked here: Error(usage) at once).
+  static PendingSession connect_in_background(const config::Config& config);
   ~Migrator();
 
   Outcome upgrade(const std::string& target, const RunOptions& options = {});
@@ -85,6 +94,7 @@ private:
   Catalog m_files;
   std::optional<db::ConnectionTarget> m_target;
   std::unique_ptr<db::Session> m_session;
+  PendingSession m_pending;
   Outcome m_progress;
 };
 
