@@ -24,7 +24,10 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOCKSTEP = os.path.join(REPO, "build", "lockstep")
+# What ships is the static binary (scripts/build-static); fall back to the
+# ordinary build, and say which one was measured.
+STATIC = os.path.join(REPO, "build-static", "lockstep")
+LOCKSTEP = STATIC if os.path.exists(STATIC) else os.path.join(REPO, "build", "lockstep")
 PSQL = "/usr/lib/postgresql/15/bin/psql"  # /usr/bin/psql is a Perl wrapper
 GNU_TIME = "/usr/bin/time"
 
@@ -258,7 +261,9 @@ def main():
         out("")
         out("peak RSS: apply %.1f MB, no-op %.1f MB, graph work %.1f MB" % (rss_apply / 1024, rss_noop / 1024,
                                                                            rss_graph / 1024))
-        out("binary: %.1f MB (%.1f MB stripped; dynamically linked build)" % (size / 1e6, stripped_size / 1e6))
+        out("binary: %s, %.1f MB (%.1f MB stripped)" % (
+            "static (build-static/lockstep)" if LOCKSTEP == STATIC else "dynamically linked (build/lockstep)",
+            size / 1e6, stripped_size / 1e6))
         if not dbmate:
             out("dbmate: not installed (npm install -g dbmate), column skipped")
         text = "\n".join(lines)

@@ -31,7 +31,7 @@ std::vector<Revision> load_directory(const std::string& folder)
     // A ConfigMap entry is a symlink into ..data/: follow it.
     if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
       struct stat info {};
-      if (stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      if (fstatat(dirfd(dir), entry->d_name, &info, 0) != 0 || !S_ISREG(info.st_mode)) {
         continue;
       }
     } else if (entry->d_type != DT_REG) {
@@ -39,7 +39,6 @@ std::vector<Revision> load_directory(const std::string& folder)
     }
     paths.push_back(std::move(path));
   }
-  closedir(dir);
   std::sort(paths.begin(), paths.end());
 
   // Reading is mostly system calls, one file after another: spread the
@@ -50,7 +49,8 @@ std::vector<Revision> load_directory(const std::string& folder)
   auto read_range = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       try {
-        revisions[i] = parse_revision(util::read_file(paths[i]), paths[i]);
+        revisions[i] = parse_revision(util::read_file_at(dirfd(dir), paths[i].c_str() + prefix.size(), paths[i]),
+                                      paths[i]);
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -66,6 +66,7 @@ std::vector<Revision> load_directory(const std::string& folder)
   for (auto& w : workers) {
     w.join();
   }
+  closedir(dir);
   for (const auto& error : errors) {
     if (error) {
       std::rethrow_exception(error);

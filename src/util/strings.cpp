@@ -96,9 +96,14 @@ std::string slugify(std::string_view message)
 
 std::string read_file(const std::string& path)
 {
+  return read_file_at(AT_FDCWD, path.c_str(), path);
+}
+
+std::string read_file_at(int dir_fd, const char* name, const std::string& path)
+{
   // POSIX rather than ifstream: lockstep reads every migration file on every
   // start, and a stream's locale set-up costs more than the read.
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     throw_usage(path + ": cannot read: " + std::strerror(errno));
   }
