@@ -3,6 +3,7 @@
 #include "cli/format.hpp"
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
+#include "lint/lint.hpp"
 #include "migrator/migrator.hpp"
 #include "migrator/offline.hpp"
 #include "migrator/step_script.hpp"
@@ -379,6 +380,23 @@ int cmd_wait(const config::Config& config, const Options& options, std::ostream&
   }
   out << "Timed out after " << timeout.count() / 1000 << "s: the database is not at head.\n";
   return static_cast<int>(ExitCode::not_at_head);
+}
+
+int cmd_lint(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
+{
+  if (options.format != "text" && options.format != "json") {
+    throw_usage("--format must be text or json, not '" + options.format + "'");
+  }
+  std::vector<lint::Finding> findings = lint::lint(load_catalog(config));  // a syntax error is exit 2
+  out << (options.format == "json" ? lint::format_json(findings) : lint::format_text(findings));
+  size_t errors = 0;
+  for (const auto& f : findings) {
+    errors += f.rule->severity == lint::Severity::error ? 1 : 0;
+  }
+  if (options.format == "text") {
+    out << findings.size() << " finding(s), " << errors << " error(s)\n";
+  }
+  return errors > 0 ? static_cast<int>(ExitCode::not_at_head) : 0;
 }
 
 int cmd_version(const config::Config&, const Options&, std::ostream& out, report::RunSummary&)

@@ -28,6 +28,7 @@ struct Options {
   bool ignore_checksums = false;
   bool single_head = false;
   std::string timeout;
+  std::string format = "text";
 };
 
 int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
@@ -44,6 +45,7 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
 int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_repair(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_wait(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_lint(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_version(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 
 } // namespace lockstep::cli

@@ -374,3 +374,19 @@ TEST_CASE("version_table_schema and version_table: alembic_version take over a d
   CHECK(env.db.scalar("SELECT string_agg(version_num, ',') FROM migrations_meta.lockstep_version") == "r1");
   CHECK(env.db.scalar("SELECT count(*) FROM migrations_meta.lockstep_history") == "1");
 }
+
+TEST_CASE("lint passes the example app, whose findings are deliberate and documented", "[engine][lint]")
+{
+  RunResult clean = run_lockstep({"--migrations", std::string(LOCKSTEP_SOURCE_DIR) + "/migrations", "lint"});
+  INFO(clean.out);
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.out, ContainsSubstring("0 finding(s)"));
+
+  TempDir dir;
+  dir.write("1.sql", table_revision("one", ""));
+  dir.write("2.sql", revision_text("two", "one", "CREATE INDEX t_one_id ON t_one (id);", "DROP INDEX t_one_id;"));
+  RunResult flagged = run_lockstep({"--migrations", dir.path(), "lint", "--format", "json"});
+  CHECK(flagged.exit_code == 7);
+  CHECK_THAT(flagged.out, ContainsSubstring("\"rule\":\"create-index-not-concurrently\"") &&
+                            ContainsSubstring("2.sql") && ContainsSubstring("\"line\":6"));
+}
