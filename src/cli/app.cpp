@@ -88,6 +88,8 @@ const Command kCommands[] = {
    [](CLI::App& sub, Options& o) {
      sub.add_flag("--single-head", o.single_head, "Also fail (exit 2) when the graph has several heads");
    }},
+  {"check", "Exit 7 when the migrations do not build the desired schema (the schema setting)", cmd_check,
+   no_options},
   {"lint", "Parse every upgrade statement; flag risky DDL; exit 7 on an error-severity finding", cmd_lint,
    [](CLI::App& sub, Options& o) { sub.add_option("--format", o.format, "text or json [text]"); }},
   {"repair", "Clear the dirty flag after a human fixed a failed non-transactional revision", cmd_repair,

@@ -6,6 +6,7 @@
 #include "lint/lint.hpp"
 #include "migrator/migrator.hpp"
 #include "migrator/offline.hpp"
+#include "migrator/schema_check.hpp"
 #include "migrator/step_script.hpp"
 #include "script/directory.hpp"
 #include "script/statements.hpp"
@@ -379,6 +380,23 @@ int cmd_wait(const config::Config& config, const Options& options, std::ostream&
     return 0;
   }
   out << "Timed out after " << timeout.count() / 1000 << "s: the database is not at head.\n";
+  return static_cast<int>(ExitCode::not_at_head);
+}
+
+int cmd_check(const config::Config& config, const Options&, std::ostream& out, report::RunSummary&)
+{
+  migrator::SchemaDifference diff = migrator::check_schema(config, script::load_directory(config.migrations));
+  if (diff.empty()) {
+    out << "The migrations build the desired schema (" << config.schema << ").\n";
+    return 0;
+  }
+  out << "The migrations and the desired schema (" << config.schema << ") differ:\n";
+  for (const auto& line : diff.only_in_schema) {
+    out << "  + " << line << "    (in the schema, not built by the migrations)\n";
+  }
+  for (const auto& line : diff.only_in_migrations) {
+    out << "  - " << line << "    (built by the migrations, not in the schema)\n";
+  }
   return static_cast<int>(ExitCode::not_at_head);
 }
 

@@ -45,6 +45,7 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
 int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_repair(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_wait(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_check(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_lint(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_version(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 

@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -439,6 +440,58 @@ void Session::run_step(const StepBatch& step, const RunLimits& limits)
                   FailureDetail{step.revision, failure.sqlstate});
     }
   }
+}
+
+void Session::execute(const std::string& sql)
+{
+  pqxx::nontransaction(m_connection->conn).exec(sql);
+}
+
+std::vector<std::string> Session::describe_schema()
+{
+  // Every query yields text lines that name the object and what matters
+  // about it; names of things PostgreSQL generates are left out where they
+  // would differ between two databases built the same way.
+  static const char* const queries[] = {
+    "SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN "
+    "('information_schema', 'public')",
+    "SELECT 'extension ' || extname FROM pg_extension WHERE extname <> 'plpgsql'",
+    "SELECT 'table ' || table_schema || '.' || table_name || ' column ' || column_name || ' ' || "
+    "CASE WHEN data_type = 'ARRAY' THEN udt_name ELSE data_type END || coalesce('(' || character_maximum_length || ')', '') || "
+    "coalesce(' numeric(' || numeric_precision || ',' || numeric_scale || ')', '') || "
+    "CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END || coalesce(' default ' || column_default, '') || "
+    "CASE WHEN is_identity = 'YES' THEN ' identity ' || identity_generation ELSE '' END || "
+    "coalesce(' generated ' || generation_expression, '') "
+    "FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+    "AND table_name NOT LIKE 'lockstep\\_%'",
+    "SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+    "FROM pg_constraint WHERE conrelid <> 0 AND connamespace NOT IN ('pg_catalog'::regnamespace, "
+    "'information_schema'::regnamespace) AND conrelid::regclass::text NOT LIKE 'lockstep\\_%'",
+    "SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
+    "'pg_toast'::regnamespace) AND i.indrelid::regclass::text NOT LIKE 'lockstep\\_%'",
+    "SELECT 'enum ' || t.typnamespace::regnamespace || '.' || t.typname || ' (' || string_agg(quote_literal("
+    "e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')' FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
+    "GROUP BY t.typnamespace, t.typname",
+    "SELECT 'sequence ' || schemaname || '.' || sequencename || ' ' || data_type || ' start ' || start_value || "
+    "' increment ' || increment_by FROM pg_sequences WHERE sequencename NOT LIKE 'lockstep\\_%'",
+    "SELECT 'view ' || schemaname || '.' || viewname || ' ' || definition FROM pg_views WHERE schemaname NOT IN "
+    "('pg_catalog', 'information_schema')",
+    "SELECT 'materialized view ' || schemaname || '.' || matviewname || ' ' || definition FROM pg_matviews",
+    "SELECT 'comment ' || c.oid::regclass || coalesce('.' || a.attname, '') || ' ' || d.description "
+    "FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass "
+    "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 "
+    "WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)",
+  };
+  std::vector<std::string> lines;
+  pqxx::nontransaction tx(m_connection->conn);
+  for (const char* query : queries) {
+    for (const auto& row : tx.exec(query)) {
+      lines.emplace_back(text_of(row[0]));
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 void Session::run_transaction(const std::string& sql)

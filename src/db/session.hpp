@@ -104,6 +104,14 @@ public:
   // Runs SQL in one transaction (stamp, repair).
   void run_transaction(const std::string& sql);
 
+  // Runs SQL as one simple query outside a transaction block (a desired
+  // schema file, CREATE/DROP DATABASE).
+  void execute(const std::string& sql);
+
+  // The public-facing schema as sorted lines, one per object and property,
+  // lockstep's own tables left out: what `check` compares.
+  std::vector<std::string> describe_schema();
+
 private:
   struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/
 

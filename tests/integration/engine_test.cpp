@@ -390,3 +390,39 @@ TEST_CASE("lint passes the example app, whose findings are deliberate and docume
   CHECK_THAT(flagged.out, ContainsSubstring("\"rule\":\"create-index-not-concurrently\"") &&
                             ContainsSubstring("2.sql") && ContainsSubstring("\"line\":6"));
 }
+
+TEST_CASE("check: the example app's migrations build its desired schema; drift is exit 7; scratch databases go",
+          "[engine][check]")
+{
+  ScratchDatabase target;
+  const std::string source = LOCKSTEP_SOURCE_DIR;
+  auto scratch_left = [&] {
+    return target.scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'lockstep\\_dev\\_%'");
+  };
+  const std::string before = scratch_left();
+
+  RunResult same = run_lockstep({"--database-url", target.url(), "--migrations", source + "/migrations", "--schema",
+                                 source + "/migrations/schema", "check"});
+  INFO(same.err);
+  CHECK(same.exit_code == 0);
+  CHECK(target.scalar("SELECT to_regclass('lockstep_version') IS NULL") == "t");  // the target is never touched
+  CHECK(scratch_left() == before);
+
+  TempDir schema;
+  std::string desired = lockstep::test::read_text(source + "/migrations/schema/chat.sql");
+  desired.replace(desired.find("    edited_at timestamptz"), 25, "    edited_at timestamptz NOT NULL");
+  schema.write("chat.sql", desired + "\nCREATE TABLE audit_log (id bigint);\n");
+  RunResult drift = run_lockstep({"--database-url", target.url(), "--migrations", source + "/migrations", "--schema",
+                                  schema.path(), "check"});
+  CHECK(drift.exit_code == 7);
+  CHECK_THAT(drift.out, ContainsSubstring("+ table public.audit_log column id bigint") &&
+                          ContainsSubstring("edited_at timestamp with time zone not null"));
+  CHECK(scratch_left() == before);
+
+  schema.write("chat.sql", "CREATE TABLE broken (id int REFERENCES nowhere (id));\n");
+  RunResult broken = run_lockstep({"--database-url", target.url(), "--migrations", source + "/migrations", "--schema",
+                                   schema.path(), "check"});
+  CHECK(broken.exit_code == 2);
+  CHECK_THAT(broken.err, ContainsSubstring("does not apply"));
+  CHECK(scratch_left() == before);
+}
