@@ -33,17 +33,14 @@ RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
     m_nodes.push_back(Node{std::move(spec), {}, {}, {}, {}});
   }
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    m_by_id.emplace_back(m_nodes[i].spec.id, static_cast<int>(i));
+    auto [it, inserted] = m_by_id.emplace(m_nodes[i].spec.id, static_cast<int>(i));
+    if (!inserted) {
+      const NodeSpec& a = m_nodes[it->second].spec;
+      const NodeSpec& b = m_nodes[i].spec;
+      throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
+    }
     for (const auto& label : m_nodes[i].spec.branch_labels) {
       m_by_label.emplace_back(label, static_cast<int>(i));
-    }
-  }
-  std::sort(m_by_id.begin(), m_by_id.end());
-  for (size_t i = 1; i < m_by_id.size(); ++i) {
-    if (m_by_id[i].first == m_by_id[i - 1].first) {
-      const NodeSpec& a = m_nodes[m_by_id[i - 1].second].spec;
-      const NodeSpec& b = m_nodes[m_by_id[i].second].spec;
-      throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
     }
   }
   std::sort(m_by_label.begin(), m_by_label.end());
@@ -54,7 +51,7 @@ RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
     }
   }
   for (const auto& [label, node] : m_by_label) {
-    if (lookup(m_by_id, label) >= 0 && lookup(m_by_id, label) != node) {
+    if (auto same = m_by_id.find(label); same != m_by_id.end() && same->second != node) {
       throw_usage("branch label '" + label + "' of revision " + id(node) + " is also a revision id");
     }
   }
@@ -68,7 +65,8 @@ void RevisionGraph::link()
     Node& node = m_nodes[i];
     int self = static_cast<int>(i);
     for (const auto& parent_id : node.spec.parents) {
-      int parent = lookup(m_by_id, parent_id);
+      auto found = m_by_id.find(parent_id);
+      int parent = found == m_by_id.end() ? -1 : found->second;
       if (parent < 0) {
         throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " revises unknown revision " + parent_id);
       }
@@ -78,7 +76,8 @@ void RevisionGraph::link()
       }
     }
     for (const auto& dep_id : node.spec.depends_on) {
-      int dep = lookup(m_by_id, dep_id);
+      auto found = m_by_id.find(dep_id);
+      int dep = found == m_by_id.end() ? -1 : found->second;
       if (dep < 0) {
         dep = lookup(m_by_label, dep_id);
       }
@@ -187,16 +186,20 @@ std::vector<int> RevisionGraph::bases() const
 
 std::optional<int> RevisionGraph::find(std::string_view key) const
 {
-  int node = lookup(m_by_id, key);
-  return node < 0 ? std::nullopt : std::optional<int>(node);
+  auto found = m_by_id.find(std::string(key));
+  return found == m_by_id.end() ? std::nullopt : std::optional<int>(found->second);
 }
 
 std::vector<int> RevisionGraph::find_prefix(std::string_view prefix) const
 {
   std::vector<int> out;
-  auto it = std::lower_bound(m_by_id.begin(), m_by_id.end(), prefix,
+  if (m_sorted_ids.empty() && !m_by_id.empty()) {
+    m_sorted_ids.assign(m_by_id.begin(), m_by_id.end());
+    std::sort(m_sorted_ids.begin(), m_sorted_ids.end());
+  }
+  auto it = std::lower_bound(m_sorted_ids.begin(), m_sorted_ids.end(), prefix,
                              [](const auto& entry, std::string_view k) { return entry.first < k; });
-  for (; it != m_by_id.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+  for (; it != m_sorted_ids.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
     out.push_back(it->second);
   }
   return out;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace lockstep::graph {
@@ -88,8 +89,11 @@ private:
   NodeSet reach(const std::vector<int>& from, Edges edges) const;
 
   std::vector<Node> m_nodes;
-  std::vector<std::pair<std::string, int>> m_by_id;     // sorted by id
+  std::unordered_map<std::string, int> m_by_id;
   std::vector<std::pair<std::string, int>> m_by_label;  // sorted by label
+  // Sorted ids for prefix look-ups, built on the first one (most runs
+  // never resolve a prefix, and sorting 10,000 ids is not free).
+  mutable std::vector<std::pair<std::string, int>> m_sorted_ids;
   std::vector<int> m_topological;
   std::vector<int> m_position;
 };

@@ -18,22 +18,32 @@ struct Line {
   size_t end = 0;         // offset just past its line break
 };
 
-std::vector<Line> split_lines(std::string_view text)
-{
-  std::vector<Line> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t newline = text.find('\n', start);
-    size_t end = newline == std::string_view::npos ? text.size() : newline + 1;
-    std::string_view body = text.substr(start, (newline == std::string_view::npos ? text.size() : newline) - start);
+// Lines of a text one at a time, without collecting them: parsing runs on
+// every file of every start.
+class LineReader {
+public:
+  explicit LineReader(std::string_view text) : m_text(text) {}
+
+  bool next(Line& line)
+  {
+    if (m_start >= m_text.size()) {
+      return false;
+    }
+    size_t newline = m_text.find('\n', m_start);
+    size_t stop = newline == std::string_view::npos ? m_text.size() : newline;
+    std::string_view body = m_text.substr(m_start, stop - m_start);
     if (!body.empty() && body.back() == '\r') {
       body.remove_suffix(1);
     }
-    lines.push_back({body, start, end});
-    start = end;
+    line = {body, m_start, newline == std::string_view::npos ? m_text.size() : newline + 1};
+    m_start = line.end;
+    return true;
   }
-  return lines;
-}
+
+private:
+  std::string_view m_text;
+  size_t m_start = 0;
+};
 
 bool equals_ignoring_case(std::string_view text, std::string_view lower)
 {
@@ -126,7 +136,8 @@ bool valid_revision_id(std::string_view id)
 
 bool has_sql(std::string_view sql)
 {
-  for (const Line& line : split_lines(sql)) {
+  LineReader reader(sql);
+  for (Line line; reader.next(line);) {
     std::string_view t = util::trim(line.text);
     if (!t.empty() && !util::starts_with(t, "--")) {
       return true;
@@ -145,7 +156,8 @@ bool Revision::reversible() const
 std::string upgrade_checksum(std::string_view upgrade_sql)
 {
   std::vector<std::string_view> kept;
-  for (const Line& line : split_lines(upgrade_sql)) {
+  LineReader reader(upgrade_sql);
+  for (Line line; reader.next(line);) {
     std::string_view t = line.text;
     while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) {
       t.remove_suffix(1);
@@ -172,7 +184,7 @@ Revision parse_revision(std::string_view text, const std::string& path)
 {
   Revision rev;
   rev.path = path;
-  std::vector<Line> lines = split_lines(text);
+  LineReader reader(text);
 
   bool seen_id = false;
   bool seen_revises = false;
@@ -191,9 +203,9 @@ Revision parse_revision(std::string_view text, const std::string& path)
     }
   };
 
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const Line& line = lines[i];
-    size_t number = i + 1;
+  size_t number = 0;
+  for (Line line; reader.next(line);) {
+    ++number;
     Section marker;
     if (parse_marker(line.text, marker)) {
       close_section(line.begin);
@@ -274,7 +286,7 @@ Revision parse_revision(std::string_view text, const std::string& path)
     fail(path, 1, "missing required header '-- Revises: <parent ids>' (leave it empty for a first revision)");
   }
   if (upgrade_marker_line == 0) {
-    fail(path, lines.size() + 1, "missing '-- +upgrade' section");
+    fail(path, number + 1, "missing '-- +upgrade' section");
   }
   for (const auto& parent : rev.parents) {
     if (parent == rev.id) {
