@@ -73,7 +73,9 @@ TEST_CASE("the static binary migrates from an empty root as a non-root user, ove
   root.write("ca.crt", lockstep::test::read_text(pki.path() + "/ca.crt"));
   fs::create_directories(root.path() + "/migrations");
   for (const auto& entry : fs::directory_iterator(std::string(LOCKSTEP_SOURCE_DIR) + "/migrations")) {
-    fs::copy_file(entry.path(), root.path() + "/migrations/" + entry.path().filename().string());
+    if (entry.is_regular_file() && entry.path().extension() == ".sql") {  // not migrations/schema/
+      fs::copy_file(entry.path(), root.path() + "/migrations/" + entry.path().filename().string());
+    }
   }
   fs::create_directories(root.path() + "/out");
   REQUIRE(chown((root.path() + "/out").c_str(), 65532, 65532) == 0);
