@@ -45,14 +45,6 @@ migrator::Catalog load_catalog(const config::Config& config)
   return migrator::Catalog(script::load_directory(config.migrations));
 }
 
-db::TableNames table_names(const config::Config& config)
-{
-  db::TableNames names;
-  names.schema = config.version_table_schema;
-  names.version_table = config.version_table;
-  return names;
-}
-
 std::string rows_text(const std::vector<std::string>& rows)
 {
   return rows.empty() ? "base" : util::join(rows, ", ");
@@ -115,7 +107,7 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
 {
   std::string target = options.target.empty() ? "heads" : options.target;
   if (options.sql) {
-    migrator::offline_upgrade_sql(load_catalog(config), target, table_names(config), config.run_by, out);
+    migrator::offline_upgrade_sql(load_catalog(config), target, migrator::table_names_of(config), config.run_by, out);
     return 0;
   }
   if (target.find(':') != std::string::npos) {
@@ -136,7 +128,7 @@ int cmd_upgrade(const config::Config& config, const Options& options, std::ostre
 int cmd_downgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   if (options.sql) {
-    migrator::offline_downgrade_sql(load_catalog(config), options.target, table_names(config), config.run_by, out);
+    migrator::offline_downgrade_sql(load_catalog(config), options.target, migrator::table_names_of(config), config.run_by, out);
     return 0;
   }
   if (options.target.find(':') != std::string::npos) {

@@ -53,6 +53,8 @@ db::ConnectionTarget connection_target(const config::Config& config)
   return db::parse_database_url(config.database_url, options);
 }
 
+} // namespace
+
 db::TableNames table_names_of(const config::Config& config)
 {
   db::TableNames names;
@@ -60,8 +62,6 @@ db::TableNames table_names_of(const config::Config& config)
   names.version_table = config.version_table;
   return names;
 }
-
-} // namespace
 
 Migrator::Migrator(config::Config config, std::vector<script::Revision> files, PendingSession pending)
   : m_config(std::move(config)), m_files(std::move(files)), m_pending(std::move(pending))
@@ -118,7 +118,7 @@ db::Session& Migrator::session()
 Snapshot Migrator::read()
 {
   db::DatabaseState state = session().read_state();
-  Snapshot snap{m_files, {}, state.rows, state.initialized, state.dirty, {}, {}};
+  Snapshot snap{m_files, {}, state.rows, state.dirty, {}, {}};
 
   // Applied revisions (or version rows) this folder lacks: fetch what the
   // database remembers of them.

@@ -25,12 +25,14 @@
 
 namespace lockstep::migrator {
 
+// lockstep's tables as the configuration names them.
+db::TableNames table_names_of(const config::Config& config);
+
 // The database as lockstep sees it.
 struct Snapshot {
   Catalog catalog;                      // files plus revisions only the database knows
   graph::NodeSet applied;
   std::vector<std::string> rows;        // the version table, as stored
-  bool initialized = false;             // lockstep's tables exist
   std::optional<db::DirtyState> dirty;
   std::vector<std::string> edited;      // "id (path): ..." for applied files whose upgrade changed
   std::vector<std::string> ahead;       // applied revisions this folder does not have
