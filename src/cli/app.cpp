@@ -72,6 +72,8 @@ const Command kCommands[] = {
      sub.add_option("--rev-id", o.rev_id, "Use this revision id instead of a random one");
      sub.add_option("--branch-label", o.branch_labels, "Give the new revision a branch label");
      sub.add_option("--depends-on", o.depends_on, "A revision that must be applied first (not a parent)");
+     sub.add_flag("--autogenerate", o.autogenerate,
+                  "Write the SQL that turns the migrations' schema into the desired one (the schema setting)");
    }},
   {"merge", "Write a merge revision whose parents are the given revisions", cmd_merge,
    [](CLI::App& sub, Options& o) {

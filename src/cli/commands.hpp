@@ -27,6 +27,7 @@ struct Options {
   bool purge = false;
   bool ignore_checksums = false;
   bool single_head = false;
+  bool autogenerate = false;
   std::string timeout;
   std::string format = "text";
 };

@@ -494,6 +494,78 @@ std::vector<std::string> Session::describe_schema()
   return lines;
 }
 
+schema::Model Session::read_model()
+{
+  // "user" objects: not in the system schemas, and not lockstep's own.
+  const std::string user_ns = "NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
+                              "'pg_toast'::regnamespace)";
+  schema::Model model;
+  pqxx::nontransaction tx(m_connection->conn);
+  for (const auto& r : tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN "
+                               "('information_schema', 'public') ORDER BY 1")) {
+    model.schemas.push_back(r[0].c_str());
+  }
+  for (const auto& r : tx.exec("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")) {
+    model.extensions.push_back(r[0].c_str());
+  }
+  for (const auto& r : tx.exec("SELECT t.oid::regtype::text, e.enumlabel FROM pg_type t JOIN pg_enum e ON "
+                               "e.enumtypid = t.oid ORDER BY 1, e.enumsortorder")) {
+    model.enums[r[0].c_str()].push_back(r[1].c_str());
+  }
+  for (const auto& r : tx.exec(
+         "SELECT c.oid::regclass::text, 'AS ' || format_type(s.seqtypid, NULL) || ' INCREMENT BY ' || s.seqincrement || "
+         "' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START WITH ' || s.seqstart || ' CACHE ' || "
+         "s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END FROM pg_sequence s JOIN pg_class c ON "
+         "c.oid = s.seqrelid WHERE c.relnamespace " + user_ns +
+         " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))")) {
+    model.sequences[r[0].c_str()] = r[1].c_str();
+  }
+  for (const auto& r : tx.exec(
+         "SELECT c.oid::regclass::text, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+         "CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' ELSE '' END, "
+         "CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+         "col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class') "
+         "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+         "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+         "WHERE c.relkind IN ('r', 'p') AND c.relnamespace " + user_ns +
+         " AND c.relname NOT LIKE 'lockstep\\_%' ORDER BY 1, a.attnum")) {
+    schema::Table& table = model.tables[r[0].c_str()];
+    schema::Column column;
+    column.type = r[2].c_str();
+    column.not_null = r[3].as<bool>();
+    column.default_expr = text_of(r[4]);
+    column.identity = text_of(r[5]);
+    column.generated = text_of(r[6]);
+    column.comment = text_of(r[7]);
+    table.comment = text_of(r[8]);
+    table.column_order.push_back(r[1].c_str());
+    table.columns[r[1].c_str()] = column;
+  }
+  for (const auto& r : tx.exec("SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) FROM "
+                               "pg_constraint WHERE conrelid <> 0 AND connamespace " + user_ns +
+                               " AND conrelid::regclass::text NOT LIKE 'lockstep\\_%'")) {
+    auto table = model.tables.find(r[0].c_str());
+    if (table != model.tables.end()) {
+      table->second.constraints[r[1].c_str()] = r[3].c_str();
+      table->second.constraint_types[r[1].c_str()] = r[2].c_str()[0];
+    }
+  }
+  for (const auto& r : tx.exec(
+         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text FROM pg_index i "
+         "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace " + user_ns +
+         " AND i.indrelid::regclass::text NOT LIKE 'lockstep\\_%' AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+         "WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))")) {
+    model.indexes[r[0].c_str()] = r[1].c_str();
+    model.index_tables[r[0].c_str()] = r[2].c_str();
+  }
+  for (const auto& r : tx.exec("SELECT c.oid::regclass::text, pg_get_viewdef(c.oid), c.relkind FROM pg_class c WHERE "
+                               "c.relkind IN ('v', 'm') AND c.relnamespace " + user_ns)) {
+    (r[2].c_str()[0] == 'v' ? model.views : model.matviews)[r[0].c_str()] = r[1].c_str();
+  }
+  return model;
+}
+
 void Session::run_transaction(const std::string& sql)
 {
   pqxx::work tx(m_connection->conn);

@@ -10,6 +10,7 @@
 
 #include "db/connection_url.hpp"
 #include "db/state_sql.hpp"
+#include "schema/model.hpp"
 #include "script/statements.hpp"
 
 #include <chrono>
@@ -111,6 +112,9 @@ public:
   // The public-facing schema as sorted lines, one per object and property,
   // lockstep's own tables left out: what `check` compares.
   std::vector<std::string> describe_schema();
+
+  // The user schema as a model, for autogenerate (schema/diff).
+  schema::Model read_model();
 
 private:
   struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/

@@ -72,7 +72,7 @@ std::string read_desired_schema(const std::string& path)
   return sql;
 }
 
-SchemaDifference check_schema(const config::Config& config, std::vector<script::Revision> files)
+ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files)
 {
   const std::string desired = read_desired_schema(config.schema);
   const std::string server_url = config.dev_url.empty() ? config.database_url : config.dev_url;
@@ -103,8 +103,15 @@ SchemaDifference check_schema(const config::Config& config, std::vector<script::
   }
 
   db::Session migrated_db(db::parse_database_url(on(replayed), {}), db::TableNames{}, config.connect_timeout);
-  std::vector<std::string> from_migrations = migrated_db.describe_schema();
-  std::vector<std::string> from_schema = schema_db.describe_schema();
+  return ReplayedAndDesired{migrated_db.describe_schema(), schema_db.describe_schema(), migrated_db.read_model(),
+                            schema_db.read_model()};
+}
+
+SchemaDifference check_schema(const config::Config& config, std::vector<script::Revision> files)
+{
+  ReplayedAndDesired both = replay_and_load(config, std::move(files));
+  const std::vector<std::string>& from_migrations = both.replayed_lines;
+  const std::vector<std::string>& from_schema = both.desired_lines;
   SchemaDifference diff;
   std::set_difference(from_migrations.begin(), from_migrations.end(), from_schema.begin(), from_schema.end(),
                       std::back_inserter(diff.only_in_migrations));

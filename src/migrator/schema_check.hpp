@@ -1,4 +1,4 @@
-// `lockstep check`: do the migrations, applied to an empty database, build
+// `lockstep check` and `revision --autogenerate`: do the migrations, applied to an empty database, build
 // the desired schema (the `schema` setting: a .sql file or a folder of
 // them)? Alembic users write this CI guard by hand.
 //
@@ -10,6 +10,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "schema/model.hpp"
 #include "script/revision_file.hpp"
 
 #include <string>
@@ -22,6 +23,16 @@ struct SchemaDifference {
   std::vector<std::string> only_in_schema;      // what the schema wants and the migrations lack
   bool empty() const { return only_in_migrations.empty() && only_in_schema.empty(); }
 };
+
+// Both sides, read back from the scratch databases.
+struct ReplayedAndDesired {
+  std::vector<std::string> replayed_lines;  // db::Session::describe_schema() of each
+  std::vector<std::string> desired_lines;
+  schema::Model replayed;                   // db::Session::read_model() of each
+  schema::Model desired;
+};
+
+ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files);
 
 SchemaDifference check_schema(const config::Config& config, std::vector<script::Revision> files);
 
