@@ -169,3 +169,10 @@ TEST_CASE("revision --autogenerate writes a revision that upgrade runs and check
   CHECK(target.scalar("SELECT to_regclass('message_reactions') IS NOT NULL") == "t");
   CHECK(target.scalar("SELECT to_regclass('attachments') IS NULL") == "t");
 }
+
+TEST_CASE("autogenerate cannot tell a rename: it drops and adds, and names the possible rename", "[autogenerate]")
+{
+  auto trip = round_trip("CREATE TABLE t (id int, title text);", "CREATE TABLE t (id int, heading text);");
+  CHECK_THAT(joined(trip.up), ContainsSubstring("drops column t.title (or a rename to heading?)") &&
+                                ContainsSubstring("ADD COLUMN heading text"));
+}
