@@ -86,6 +86,14 @@ def write_alembic(folder, n):
                     "    op.execute(%r)\n" % (rev_id(i), rev_id(i - 1) if i else None, up, down))
 
 
+def write_dbmate(folder, n):
+    os.makedirs(folder)
+    for i in range(n):
+        up, down = migration(i)
+        with open(os.path.join(folder, "%014d_%s.sql" % (i + 1, rev_id(i))), "w") as f:
+            f.write("-- migrate:up\n%s\n\n-- migrate:down\n%s\n" % (up, down))
+
+
 def write_big_graph(folder, n):
     """n revisions: a trunk with a two-revision side branch every 50, merged back."""
     ids = []
@@ -174,7 +182,11 @@ def main():
         if have_alembic:
             alembic_dir = os.path.join(work, "alembic")
             write_alembic(alembic_dir, args.n)
-        dbmate = shutil.which("dbmate")
+        local_dbmate = os.path.join(REPO, "build", "bench-tools", "node_modules", ".bin", "dbmate")
+        dbmate = local_dbmate if os.path.exists(local_dbmate) else shutil.which("dbmate")
+        if dbmate:
+            dbmate_dir = os.path.join(work, "dbmate")
+            write_dbmate(dbmate_dir, args.n)
 
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
         lockstep_apply = [LOCKSTEP, "--database-url", server.db("bench_l"), "--migrations", migrations,
@@ -183,28 +195,33 @@ def main():
         alembic_env = dict(env, BENCH_ALEMBIC_URL=server.db("bench_a").replace("postgresql://",
                                                                                 "postgresql+psycopg2://", 1))
         alembic_apply = ["/usr/bin/alembic", "-c", os.path.join(work, "alembic", "alembic.ini"), "upgrade", "heads"]
+        dbmate_apply = [dbmate or "dbmate", "--url", server.db("bench_d") + "?sslmode=disable", "--migrations-dir",
+                        os.path.join(work, "dbmate"), "--no-dump-schema", "up"]
+        tools = {"lockstep": (lockstep_apply, "bench_l", env), "psql -f": (psql_apply, "bench_p", env)}
+        if have_alembic:
+            tools["alembic"] = (alembic_apply, "bench_a", alembic_env)
+        if dbmate:
+            tools["dbmate"] = (dbmate_apply, "bench_d", env)
 
         # 1. apply N from empty, alternating tools each round; round 0 is the warm-up.
-        apply = {"lockstep": [], "psql -f": [], "alembic": []}
+        apply = {name: [] for name in tools}
         for rnd in range(args.rounds + 1):
-            for name, db in (("lockstep", "bench_l"), ("psql -f", "bench_p"), ("alembic", "bench_a")):
-                if name == "alembic" and not have_alembic:
-                    continue
+            for name, (cmd, db, cmd_env) in tools.items():
                 server.reset(db)
-                cmd = {"lockstep": lockstep_apply, "psql -f": psql_apply, "alembic": alembic_apply}[name]
-                ms = timed(cmd, alembic_env if name == "alembic" else env)
+                ms = timed(cmd, cmd_env)
                 if rnd > 0:
                     apply[name].append(ms)
 
         # 2. the no-op at head (the databases are at head after the last round).
         select1 = [PSQL, "-X", "-q", server.db("bench_p"), "-c", "select 1"]
-        noop = {"lockstep": [], "select 1": [], "alembic": []}
+        noop_tools = {"select 1": (select1, None, env)}
+        noop_tools.update({k: v for k, v in tools.items() if k != "psql -f"})
+        noop = {name: [] for name in noop_tools}
         for rnd in range(args.rounds * 4 + 1):
-            for name in ("lockstep", "select 1", "alembic"):
-                if name == "alembic" and (not have_alembic or rnd > args.rounds):
-                    continue
-                cmd = {"lockstep": lockstep_apply, "select 1": select1, "alembic": alembic_apply}[name]
-                ms = timed(cmd, alembic_env if name == "alembic" else env)
+            for name, (cmd, _, cmd_env) in noop_tools.items():
+                if name in ("alembic", "dbmate") and rnd > args.rounds:
+                    continue  # slow tools: the same number of rounds as the apply
+                ms = timed(cmd, cmd_env)
                 if rnd > 0:
                     noop[name].append(ms)
 
@@ -252,10 +269,14 @@ def main():
         row("1. apply N: lockstep upgrade heads", apply["lockstep"], apply["psql -f"])
         if have_alembic:
             row("1. apply N: alembic upgrade heads", apply["alembic"], apply["psql -f"])
+        if dbmate:
+            row("1. apply N: dbmate up", apply["dbmate"], apply["psql -f"])
         row("2. no-op: psql -c 'select 1' (floor)", noop["select 1"])
         row("2. no-op: lockstep upgrade heads", noop["lockstep"], noop["select 1"])
         if have_alembic:
             row("2. no-op: alembic upgrade heads", noop["alembic"], noop["select 1"][:len(noop["alembic"])])
+        if dbmate:
+            row("2. no-op: dbmate up", noop["dbmate"], noop["select 1"][:len(noop["dbmate"])])
         for k, samples in graph_times.items():
             row("3. %d revisions: %s" % (args.graph, k), samples)
         out("")
@@ -265,7 +286,7 @@ def main():
             "static (build-static/lockstep)" if LOCKSTEP == STATIC else "dynamically linked (build/lockstep)",
             size / 1e6, stripped_size / 1e6))
         if not dbmate:
-            out("dbmate: not installed (npm install -g dbmate), column skipped")
+            out("dbmate: not installed (scripts/bench installs it from npm when npm is there), column skipped")
         text = "\n".join(lines)
         print(text)
         os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
