@@ -90,6 +90,14 @@ Session::Session(const ConnectionTarget& target, TableNames names, std::chrono::
 
 Session::~Session() = default;
 
+// The connection dropped between statements (a restarted server, a
+// failover): that is "database unreachable", exit 3, so a Job retries.
+void Session::lost(const std::exception& e)
+{
+  throw Error(ExitCode::unreachable, "lost the connection to " + m_target.display + ": " +
+                                       scrub(server_message(e.what()), m_target.conninfo));
+}
+
 void Session::connect_with_retries(std::chrono::milliseconds connect_timeout)
 {
   using clock = std::chrono::steady_clock;
@@ -130,7 +138,7 @@ void Session::connect_with_retries(std::chrono::milliseconds connect_timeout)
 }
 
 DatabaseState Session::read_state()
-{
+try {
   DatabaseState state;
   pqxx::nontransaction tx(m_connection->conn);
   pqxx::result exists = tx.exec("SELECT to_regclass(" + util::quote_literal(m_names.version()) +
@@ -166,10 +174,12 @@ DatabaseState Session::read_state()
   }
   std::sort(state.rows.begin(), state.rows.end());
   return state;
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 std::vector<AppliedRecord> Session::read_applied(const std::vector<std::string>& revisions)
-{
+try {
   std::vector<AppliedRecord> records;
   if (revisions.empty()) {
     return records;
@@ -197,6 +207,8 @@ std::vector<AppliedRecord> Session::read_applied(const std::vector<std::string>&
     records.push_back(std::move(r));
   }
   return records;
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 void Session::create_tables()
@@ -205,9 +217,11 @@ void Session::create_tables()
 }
 
 bool Session::try_lock()
-{
+try {
   pqxx::nontransaction tx(m_connection->conn);
   return tx.exec("SELECT pg_try_advisory_lock(" + std::to_string(lock_key(m_names)) + ")")[0][0].as<bool>();
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 void Session::unlock()
@@ -217,7 +231,7 @@ void Session::unlock()
 }
 
 std::string Session::lock_holder()
-{
+try {
   int64_t key = lock_key(m_names);
   pqxx::nontransaction tx(m_connection->conn);
   pqxx::result r = tx.exec(
@@ -231,10 +245,12 @@ std::string Session::lock_holder()
   }
   return "pid " + std::string(r[0][0].c_str()) + " (" + r[0][1].c_str() + ", " + r[0][2].c_str() +
          ") connected since " + r[0][3].c_str();
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 bool Session::take_lease(const std::string& owner, std::chrono::milliseconds ttl)
-{
+try {
   try {
     run_transaction(create_lease_table_sql(m_names));
   } catch (const pqxx::sql_error& e) {
@@ -249,14 +265,18 @@ bool Session::take_lease(const std::string& owner, std::chrono::milliseconds ttl
   bool taken = !tx.exec(take_lease_sql(m_names, owner, ttl.count())).empty();
   tx.commit();
   return taken;
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 bool Session::renew_lease(const std::string& owner, std::chrono::milliseconds ttl)
-{
+try {
   pqxx::work tx(m_connection->conn);
   bool held = !tx.exec(renew_lease_sql(m_names, owner, ttl.count())).empty();
   tx.commit();
   return held;
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 void Session::release_lease(const std::string& owner)
@@ -267,7 +287,7 @@ void Session::release_lease(const std::string& owner)
 }
 
 std::string Session::lease_holder()
-{
+try {
   pqxx::nontransaction tx(m_connection->conn);
   pqxx::result r = tx.exec("SELECT owner, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
                            "round(extract(epoch FROM expires_at - clock_timestamp()))::int FROM " +
@@ -276,6 +296,8 @@ std::string Session::lease_holder()
     return "nobody (it was just released)";
   }
   return std::string(r[0][0].c_str()) + " since " + r[0][1].c_str() + " (expires in " + r[0][2].c_str() + "s)";
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 void Session::run_once(const StepBatch& step, const RunLimits& limits)
@@ -443,12 +465,14 @@ void Session::run_step(const StepBatch& step, const RunLimits& limits)
 }
 
 void Session::execute(const std::string& sql)
-{
+try {
   pqxx::nontransaction(m_connection->conn).exec(sql);
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 std::vector<std::string> Session::describe_schema()
-{
+try {
   // Every query yields text lines that name the object and what matters
   // about it; names of things PostgreSQL generates are left out where they
   // would differ between two databases built the same way.
@@ -492,10 +516,12 @@ std::vector<std::string> Session::describe_schema()
   }
   std::sort(lines.begin(), lines.end());
   return lines;
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 schema::Model Session::read_model()
-{
+try {
   // "user" objects: not in the system schemas, and not lockstep's own.
   const std::string user_ns = "NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
                               "'pg_toast'::regnamespace)";
@@ -564,13 +590,17 @@ schema::Model Session::read_model()
     (r[2].c_str()[0] == 'v' ? model.views : model.matviews)[r[0].c_str()] = r[1].c_str();
   }
   return model;
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 void Session::run_transaction(const std::string& sql)
-{
+try {
   pqxx::work tx(m_connection->conn);
   tx.exec(sql);
   tx.commit();
+} catch (const pqxx::broken_connection& e) {
+  lost(e);
 }
 
 } // namespace lockstep::db

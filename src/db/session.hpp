@@ -120,6 +120,7 @@ private:
   struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/
 
   void connect_with_retries(std::chrono::milliseconds connect_timeout);
+  [[noreturn]] void lost(const std::exception& e);
   void run_once(const StepBatch& step, const RunLimits& limits);
 
   ConnectionTarget m_target;

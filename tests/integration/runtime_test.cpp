@@ -538,3 +538,29 @@ TEST_CASE("statement_timeout stops a migration statement that runs too long", "[
   CHECK(Clock::now() - started < std::chrono::seconds(4));
   CHECK(db.scalar("SELECT to_regclass('t_slow') IS NULL") == "t");
 }
+
+TEST_CASE("a connection lost between statements is exit 3 (database unreachable), not an internal error",
+          "[runtime][connect]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  write_counting_chain(dir, 1);
+  lockstep::db::TableNames names;
+  pqxx::connection holder(db.url());
+  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  std::vector<std::string> args = base_args(db, dir);
+  args.insert(args.end(), {"upgrade"});
+  Process p(args, child_env({{"POD_NAME", "doomed-0"}}), dir.path());
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (p.err().find("waiting for the migration lock") == std::string::npos) {
+    REQUIRE(Clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // What a failover or an administrator does to the session.
+  CHECK(db.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+                  "'lockstep/doomed-0'") == "1");
+  int code = p.wait(10000);
+  INFO(p.err());
+  CHECK(code == 3);
+  CHECK(p.err().find("lost the connection") != std::string::npos);
+}
