@@ -90,6 +90,26 @@ void check_consistent(ScratchDatabase& db)
   }
 }
 
+// Holds lockstep's advisory lock for `db` on a connection of the test's own.
+std::unique_ptr<pqxx::connection> hold_migration_lock(const ScratchDatabase& db, const std::string& application_name = "")
+{
+  auto holder = std::make_unique<pqxx::connection>(
+    db.url() + (application_name.empty() ? "" : "?application_name=" + application_name));
+  lockstep::db::TableNames names;
+  pqxx::nontransaction(*holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  return holder;
+}
+
+// Waits until the process has written `text` to stderr.
+void wait_for_stderr(Process& p, const std::string& text)
+{
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (p.err().find(text) == std::string::npos) {
+    REQUIRE(Clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 std::string advisory_locks(ScratchDatabase& db)
 {
   return db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
@@ -200,9 +220,7 @@ TEST_CASE("a held lock times out with exit 4 and names its holder", "[runtime][l
   ScratchDatabase db;
   TempDir dir;
   write_counting_chain(dir, 2);
-  lockstep::db::TableNames names;
-  pqxx::connection holder(db.url() + "?application_name=the-holder");
-  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  auto holder = hold_migration_lock(db, "the-holder");
   RunResult r = run(db, dir, {"--lock-timeout", "1s", "upgrade"});
   CHECK(r.exit_code == 4);
   CHECK_THAT(r.err, ContainsSubstring("the-holder"));
@@ -482,17 +500,11 @@ TEST_CASE("a signal while waiting for the lock exits 128+N without migrating", "
   ScratchDatabase db;
   TempDir dir;
   write_counting_chain(dir, 1);
-  lockstep::db::TableNames names;
-  pqxx::connection holder(db.url());
-  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  auto holder = hold_migration_lock(db);
   std::vector<std::string> args = base_args(db, dir);
   args.insert(args.end(), {"upgrade"});
   Process p(args, child_env({}), dir.path());
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (p.err().find("waiting for the migration lock") == std::string::npos) {
-    REQUIRE(Clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_for_stderr(p, "waiting for the migration lock");
   p.signal(SIGINT);
   CHECK(p.wait(2000) == 130);
   CHECK(db.scalar("SELECT to_regclass('t_r001') IS NULL") == "t");
@@ -545,17 +557,11 @@ TEST_CASE("a connection lost between statements is exit 3 (database unreachable)
   ScratchDatabase db;
   TempDir dir;
   write_counting_chain(dir, 1);
-  lockstep::db::TableNames names;
-  pqxx::connection holder(db.url());
-  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(lockstep::db::lock_key(names)) + ")");
+  auto holder = hold_migration_lock(db);
   std::vector<std::string> args = base_args(db, dir);
   args.insert(args.end(), {"upgrade"});
   Process p(args, child_env({{"POD_NAME", "doomed-0"}}), dir.path());
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (p.err().find("waiting for the migration lock") == std::string::npos) {
-    REQUIRE(Clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_for_stderr(p, "waiting for the migration lock");
   // What a failover or an administrator does to the session.
   CHECK(db.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
                   "'lockstep/doomed-0'") == "1");
