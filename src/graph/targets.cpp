@@ -40,6 +40,9 @@ TargetSpec parse_target(std::string_view text)
       digits = digits && std::isdigit(static_cast<unsigned char>(rest[i]));
     }
     if (digits) {
+      if (rest.size() - sign - 1 > 6) {
+        throw_usage("relative target '" + std::string(text) + "': at most 999999 steps");
+      }
       spec.relative = std::stoi(std::string(rest.substr(sign)));
       rest = rest.substr(0, sign);
     }
@@ -74,6 +77,71 @@ int TargetResolver::revision(std::string_view name) const
                 (heads.empty() ? std::string(" (there are no revisions)") : "; the heads are: " + list_ids(m_graph, heads)));
   }
   throw_usage("revision prefix '" + std::string(name) + "' is ambiguous; it matches: " + list_ids(m_graph, candidates));
+}
+
+int TargetResolver::revision_on_branch(std::string_view name, const std::string& label) const
+{
+  if (label.empty()) {
+    return revision(name);
+  }
+  int node = -1;
+  if (auto exact = m_graph.find(name)) {
+    node = *exact;
+  } else if (auto labelled = m_graph.find_label(name)) {
+    node = *labelled;
+  } else {
+    if (name.empty()) {
+      throw_usage("empty revision name");
+    }
+    std::vector<int> candidates = in_lineage_of_label(m_graph.find_prefix(name), label);
+    if (candidates.empty()) {
+      throw_usage("unknown revision '" + std::string(name) + "' on branch " + label + "; the branch's heads are: " +
+                  list_ids(m_graph, in_lineage_of_label(m_graph.heads(), label)));
+    }
+    if (candidates.size() > 1) {
+      throw_usage("revision prefix '" + std::string(name) + "' is ambiguous on branch " + label +
+                  "; it matches: " + list_ids(m_graph, candidates));
+    }
+    node = candidates[0];
+  }
+  if (in_lineage_of_label({node}, label).empty()) {
+    throw_usage("revision " + m_graph.id(node) + " is not on branch " + label);
+  }
+  return node;
+}
+
+std::vector<int> TargetResolver::branch_tips(const NodeSet& applied, const std::string& label,
+                                             bool within_branch) const
+{
+  // The branch: the labelled revision's ancestors and its descendants
+  // through children (what in_lineage_of_label() keeps), in one pass.
+  const int anchor = revision(label);
+  NodeSet on_branch = m_graph.lineage(anchor);
+  std::vector<int> work{anchor};
+  while (!work.empty()) {
+    int n = work.back();
+    work.pop_back();
+    for (int c : m_graph.children(n)) {
+      if (!on_branch[c]) {
+        on_branch[c] = 1;
+        work.push_back(c);
+      }
+    }
+  }
+  std::vector<int> out;
+  for (int n = 0; n < static_cast<int>(m_graph.size()); ++n) {
+    if (!on_branch[n] || !applied[n]) {
+      continue;
+    }
+    bool covered = false;
+    for (int c : m_graph.children(n)) {
+      covered = covered || (applied[c] && (on_branch[c] || !within_branch));
+    }
+    if (!covered) {
+      out.push_back(n);
+    }
+  }
+  return out;
 }
 
 std::vector<int> TargetResolver::current() const
@@ -157,22 +225,21 @@ std::vector<int> TargetResolver::nodes(std::string_view text) const
       if (!from.empty()) {
         start = from[0];
       } else if (!spec.label.empty()) {
-        // Nothing of that branch is applied beyond shared ancestors: start
-        // from the newest applied revision on its lineage, or from base.
-        std::vector<int> lineage_applied;
-        NodeSet anchor_line = m_graph.lineage(revision(spec.label));
-        for (int n = 0; n < static_cast<int>(m_graph.size()); ++n) {
-          if (m_applied[n] && anchor_line[n]) {
-            lineage_applied.push_back(n);
-          }
+        // No version row is on that branch: its newest applied revisions
+        // are shared ancestors, or are covered by a revision elsewhere that
+        // depends on them. Start from the applied revision on the branch
+        // that no applied revision on the branch revises, or from base.
+        std::vector<int> tips = branch_tips(m_applied, spec.label, true);
+        if (tips.size() > 1) {
+          throw_usage("relative target '" + std::string(text) + "' is ambiguous: branch " + spec.label +
+                      " is at several revisions (" + list_ids(m_graph, tips) + "); use <rev>+N");
         }
-        m_graph.sort_topologically(lineage_applied, true);
-        if (!lineage_applied.empty()) {
-          start = lineage_applied.front();
+        if (!tips.empty()) {
+          start = tips[0];
         }
       }
     } else if (spec.symbol != "base") {
-      start = revision(spec.symbol);
+      start = revision_on_branch(spec.symbol, spec.label);
     }
     std::optional<int> end = walk(start, *spec.relative, spec.label, std::string(text));
     return end ? std::vector<int>{*end} : std::vector<int>{};
@@ -197,7 +264,7 @@ std::vector<int> TargetResolver::nodes(std::string_view text) const
     }
     return heads;
   }
-  return {revision(spec.symbol)};
+  return {revision_on_branch(spec.symbol, spec.label)};
 }
 
 NodeSet TargetResolver::upgrade_goal(std::string_view target) const
@@ -222,7 +289,7 @@ NodeSet TargetResolver::downgrade_goal(std::string_view text) const
       }
       return step_back(*spec.relative, spec.label, std::string(text));
     } else if (spec.symbol != "base") {
-      start = revision(spec.symbol);
+      start = revision_on_branch(spec.symbol, spec.label);
     }
     target = walk(start, *spec.relative, spec.label, std::string(text));
     if (!target && start) {
@@ -248,7 +315,9 @@ NodeSet TargetResolver::downgrade_goal(std::string_view text) const
     }
     // What descends from the target's children goes (dependents included);
     // a revision that merely depends on the target stays, as the target does.
-    drop = m_graph.descendants(m_graph.children(*target));
+    // `<label>@<rev>` takes down only that branch: of the target's children,
+    // those on the label's lineage.
+    drop = m_graph.descendants(in_lineage_of_label(m_graph.children(*target), spec.label));
   } else if (scope.empty()) {
     drop = NodeSet(m_graph.size(), 1);
   } else {
@@ -282,6 +351,11 @@ NodeSet TargetResolver::step_back(int relative, const std::string& label, const 
   const int count = -relative;
   for (int i = 0; i < count; ++i) {
     std::vector<int> tips = in_lineage_of_label(m_graph.tips(goal), label);
+    if (tips.empty() && !label.empty()) {
+      // The branch's newest revision is no version row because a revision
+      // on another branch depends on it: that one goes too.
+      tips = branch_tips(goal, label, false);
+    }
     if (tips.empty()) {
       throw_usage("'" + text + "' steps back " + std::to_string(count) + " revisions, but only " + std::to_string(i) +
                   " are applied" + (label.empty() ? std::string() : " on branch " + label));
@@ -291,7 +365,12 @@ NodeSet TargetResolver::step_back(int relative, const std::string& label, const 
                   ": the database is at several revisions (" + list_ids(m_graph, tips) +
                   "); use <rev>-N, <label>@-N or a revision");
     }
-    goal[tips[0]] = 0;
+    NodeSet drop = m_graph.descendants({tips[0]});
+    for (size_t n = 0; n < goal.size(); ++n) {
+      if (drop[n]) {
+        goal[n] = 0;
+      }
+    }
   }
   return goal;
 }

@@ -60,6 +60,12 @@ public:
 
 private:
   std::vector<int> current() const;
+  // `name` resolved as revision() does, but prefixes only among the
+  // revisions on `label`'s lineage, and the result must be on it.
+  int revision_on_branch(std::string_view name, const std::string& label) const;
+  // Applied revisions on `label`'s lineage that no applied revision revises
+  // (only revisions on the lineage count when `within_branch`).
+  std::vector<int> branch_tips(const NodeSet& applied, const std::string& label, bool within_branch) const;
   std::vector<int> in_lineage_of_label(const std::vector<int>& nodes, const std::string& label) const;
   NodeSet step_back(int relative, const std::string& label, const std::string& text) const;
   std::optional<int> walk(std::optional<int> start, int steps, const std::string& label, const std::string& text) const;

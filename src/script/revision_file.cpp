@@ -94,13 +94,20 @@ bool parse_header_line(std::string_view line, std::string& key, std::string& val
   if (colon == std::string_view::npos || colon == 0) {
     return false;
   }
-  std::string_view raw_key = t.substr(0, colon);
+  std::string_view raw_key = util::trim(t.substr(0, colon));
+  key.clear();
   for (char c : raw_key) {
-    if (!(std::isalpha(static_cast<unsigned char>(c)) || c == ' ' || c == '_' || c == '-')) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isspace(u)) {
+      if (key.back() != ' ') {
+        key += ' ';
+      }
+    } else if (std::isalpha(u) || c == '_' || c == '-') {
+      key += static_cast<char>(std::tolower(u));
+    } else {
       return false;
     }
   }
-  key = util::to_lower(util::trim(raw_key));
   value = std::string(util::trim(t.substr(colon + 1)));
   return true;
 }
@@ -136,10 +143,29 @@ bool valid_revision_id(std::string_view id)
 
 bool has_sql(std::string_view sql)
 {
-  LineReader reader(sql);
-  for (Line line; reader.next(line);) {
-    std::string_view t = util::trim(line.text);
-    if (!t.empty() && !util::starts_with(t, "--")) {
+  // The first character that is neither white space nor inside a comment
+  // starts SQL. Block comments nest, as in PostgreSQL.
+  size_t i = 0;
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    } else if (sql.compare(i, 2, "--") == 0) {
+      size_t newline = sql.find('\n', i);
+      i = newline == std::string_view::npos ? sql.size() : newline + 1;
+    } else if (sql.compare(i, 2, "/*") == 0) {
+      int depth = 0;
+      do {
+        if (sql.compare(i, 2, "/*") == 0) {
+          ++depth;
+          i += 2;
+        } else if (sql.compare(i, 2, "*/") == 0) {
+          --depth;
+          i += 2;
+        } else {
+          ++i;
+        }
+      } while (depth > 0 && i < sql.size());
+    } else {
       return true;
     }
   }
@@ -182,12 +208,17 @@ std::string upgrade_checksum(std::string_view upgrade_sql)
 
 Revision parse_revision(std::string_view text, const std::string& path)
 {
+  // A byte-order mark, as some Windows editors write.
+  if (util::starts_with(text, "\xEF\xBB\xBF")) {
+    text.remove_prefix(3);
+  }
   Revision rev;
   rev.path = path;
   LineReader reader(text);
 
   bool seen_id = false;
   bool seen_revises = false;
+  size_t revises_line = 0;
   std::vector<std::string> seen_keys;
   Section section = Section::header;
   size_t section_begin = 0;
@@ -251,6 +282,7 @@ Revision parse_revision(std::string_view text, const std::string& path)
       rev.parents = util::split_list(value);
       check_ids(rev.parents, "Revises", path, number);
       seen_revises = true;
+      revises_line = number;
     } else if (key == "message") {
       rev.message = value;
     } else if (key == "create date") {
@@ -273,7 +305,7 @@ Revision parse_revision(std::string_view text, const std::string& path)
       rev.lint_ignore = util::split_list(value);
     } else {
       fail(path, number,
-           "unknown header key '" + std::string(util::trim(line.text.substr(line.text.find("--") + 2)).substr(0, key.size())) +
+           "unknown header key '" + std::string(util::trim(t.substr(2, t.find(':') - 2))) +
              "' (known: Revision ID, Revises, Message, Create Date, Branch Labels, Depends On, Transactional, Lint Ignore)");
     }
   }
@@ -290,7 +322,7 @@ Revision parse_revision(std::string_view text, const std::string& path)
   }
   for (const auto& parent : rev.parents) {
     if (parent == rev.id) {
-      fail(path, 1, "revision " + rev.id + " revises itself");
+      fail(path, revises_line, "revision " + rev.id + " revises itself");
     }
   }
   return rev;

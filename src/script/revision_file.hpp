@@ -54,7 +54,8 @@ Revision parse_revision(std::string_view text, const std::string& path);
 // True when `id` is a valid revision id: [A-Za-z0-9_]{1,32}.
 bool valid_revision_id(std::string_view id);
 
-// True when the SQL holds anything but blank lines and `--` comments.
+// True when the SQL holds anything but white space and comments (`--` and
+// `/* */`).
 bool has_sql(std::string_view sql);
 
 } // namespace lockstep::script

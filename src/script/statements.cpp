@@ -1,6 +1,7 @@
 #include "script/statements.hpp"
 
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <pg_query.h>
 
@@ -30,8 +31,19 @@ size_t skip_leading_noise(std::string_view text, size_t pos, size_t end)
       size_t newline = text.find('\n', pos);
       pos = newline == std::string_view::npos ? end : newline + 1;
     } else if (text.compare(pos, 2, "/*") == 0) {
-      size_t close = text.find("*/", pos + 2);
-      pos = close == std::string_view::npos ? end : close + 2;
+      // Block comments nest in PostgreSQL.
+      int depth = 0;
+      do {
+        if (text.compare(pos, 2, "/*") == 0) {
+          ++depth;
+          pos += 2;
+        } else if (text.compare(pos, 2, "*/") == 0) {
+          --depth;
+          pos += 2;
+        } else {
+          ++pos;
+        }
+      } while (depth > 0 && pos < end);
     } else {
       break;
     }
@@ -49,8 +61,10 @@ std::vector<Statement> split_statements(std::string_view sql, const std::string&
     &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
 
   if (result.error != nullptr) {
-    // cursorpos is 1-based, 0 when unknown.
-    size_t offset = result.error->cursorpos > 0 ? static_cast<size_t>(result.error->cursorpos - 1) : 0;
+    // cursorpos counts characters from 1, 0 when unknown.
+    size_t offset = result.error->cursorpos > 0
+                      ? util::utf8_byte_offset(text, static_cast<size_t>(result.error->cursorpos - 1))
+                      : 0;
     throw_usage(path + ":" + std::to_string(line_at(text, offset, first_line)) +
                 ": syntax error: " + result.error->message);
   }

@@ -8,7 +8,8 @@
 namespace lockstep::script {
 
 // The file's text: header, then both sections. parse_revision() reads it back
-// to the same revision.
+// to the same revision (line breaks in the message become spaces: a header
+// value is one line).
 std::string render_revision(const Revision& rev);
 
 // "<revision>_<slug>.sql"

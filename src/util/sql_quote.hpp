@@ -13,7 +13,8 @@ namespace lockstep::util {
 // whatever standard_conforming_strings is set to.
 std::string quote_literal(std::string_view value);
 
-// Double-quotes an identifier when it is not a plain lower-case name.
+// Double-quotes an identifier when it is not a plain lower-case name or is
+// a PostgreSQL key word (as the server's quote_ident() does).
 std::string quote_ident(std::string_view name);
 
 // "schema"."table", or just the table when schema is empty.

@@ -72,6 +72,21 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
   return out;
 }
 
+size_t utf8_byte_offset(std::string_view text, size_t chars)
+{
+  size_t offset = 0;
+  for (size_t seen = 0; offset < text.size(); ++offset) {
+    // Continuation bytes (10xxxxxx) belong to the character before them.
+    if ((static_cast<unsigned char>(text[offset]) & 0xC0) != 0x80) {
+      if (seen == chars) {
+        return offset;
+      }
+      ++seen;
+    }
+  }
+  return text.size();
+}
+
 std::string slugify(std::string_view message)
 {
   std::string slug;
@@ -79,16 +94,17 @@ std::string slugify(std::string_view message)
   for (char c : message) {
     auto u = static_cast<unsigned char>(c);
     if (std::isalnum(u)) {
-      if (pending_underscore && !slug.empty()) {
+      const bool separate = pending_underscore && !slug.empty();
+      if (slug.size() + (separate ? 2 : 1) > 40) {
+        break;
+      }
+      if (separate) {
         slug += '_';
       }
       pending_underscore = false;
       slug += static_cast<char>(std::tolower(u));
     } else {
       pending_underscore = true;
-    }
-    if (slug.size() >= 40) {
-      break;
     }
   }
   return slug;

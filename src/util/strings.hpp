@@ -18,6 +18,11 @@ std::vector<std::string> split_list(std::string_view text, char separator = ',')
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// The byte offset in UTF-8 `text` of the character `chars` characters from
+// its start (text.size() when it has fewer). PostgreSQL reports error
+// positions in characters, not bytes.
+size_t utf8_byte_offset(std::string_view text, size_t chars);
+
 // "Add edited_at to Messages!" -> "add_edited_at_to_messages", at most 40 chars.
 std::string slugify(std::string_view message);
 

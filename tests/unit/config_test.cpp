@@ -5,6 +5,8 @@
 #include "config/dotenv.hpp"
 #include "util/error.hpp"
 
+#include "temp_folder.hpp"
+
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
@@ -13,31 +15,18 @@
 #include <unistd.h>
 
 using namespace lockstep;
+using lockstep::test::TempFolder;
 using Catch::Matchers::ContainsSubstring;
 using std::chrono::milliseconds;
 
 namespace {
 
-struct Folder {
-  std::string path;
-  Folder()
-  {
-    std::string pattern = (std::filesystem::temp_directory_path() / "lockstep-config-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~Folder() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const
-  {
-    std::ofstream(path + "/" + name) << text;
-    return path + "/" + name;
-  }
-};
 
-config::Inputs inputs_in(const Folder& folder)
+config::Inputs inputs_in(const TempFolder& folder)
 {
   config::Inputs in;
-  in.working_dir = folder.path;
-  in.default_config_file = folder.path + "/absent.yaml";
+  in.working_dir = folder.path().string();
+  in.default_config_file = folder.path().string() + "/absent.yaml";
   in.hostname = "host-1";
   return in;
 }
@@ -114,7 +103,7 @@ TEST_CASE("dotenv syntax: export, quotes, escapes and comments", "[config]")
 
 TEST_CASE("precedence: flags, environment, .env, YAML, defaults", "[config]")
 {
-  Folder folder;
+  TempFolder folder{"config"};
   std::string yaml = folder.write("config.yaml", "migrations: /from/yaml\n"
                                                  "lock_timeout: 1m\n"
                                                  "connect_timeout: 7s\n"
@@ -149,17 +138,17 @@ TEST_CASE("precedence: flags, environment, .env, YAML, defaults", "[config]")
 
 TEST_CASE("the default config file is read only when present; LOCKSTEP_CONFIG must exist", "[config]")
 {
-  Folder folder;
+  TempFolder folder{"config"};
   config::Inputs in = inputs_in(folder);
   in.default_config_file = folder.write("default.yaml", "version_table: alembic_version\n");
   CHECK(config::resolve(in).version_table == "alembic_version");
-  in.env["LOCKSTEP_CONFIG"] = folder.path + "/missing.yaml";
+  in.env["LOCKSTEP_CONFIG"] = folder.path().string() + "/missing.yaml";
   CHECK_THAT(usage_error(in), ContainsSubstring("missing.yaml") && ContainsSubstring("LOCKSTEP_CONFIG"));
 }
 
 TEST_CASE("bad values name the key and where they came from", "[config]")
 {
-  Folder folder;
+  TempFolder folder{"config"};
   struct Row {
     std::map<std::string, std::string> env;
     std::string yaml;
@@ -194,7 +183,7 @@ TEST_CASE("bad values name the key and where they came from", "[config]")
 
 TEST_CASE("the password file is read and trimmed; an empty environment variable counts as unset", "[config]")
 {
-  Folder folder;
+  TempFolder folder{"config"};
   config::Inputs in = inputs_in(folder);
   in.env["LOCKSTEP_DATABASE_PASSWORD_FILE"] = folder.write("pw", "s3cret\n");
   in.env["LOCKSTEP_LOCK_TIMEOUT"] = "";

@@ -1,29 +1,27 @@
-// The revision file format: headers, sections, checksums, statements, the
-// folder loader and the writer.
+// The revision file format (script/revision_file): headers, sections,
+// errors that name file:line, checksums.
 
-#include "script/directory.hpp"
 #include "script/revision_file.hpp"
-#include "script/statement_rules.hpp"
-#include "script/statements.hpp"
-#include "script/writer.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
+#include <string>
+#include <vector>
 
 using namespace lockstep;
 using Catch::Matchers::ContainsSubstring;
+using Strings = std::vector<std::string>;
 
 namespace {
 
-std::string parse_error(const std::string& text)
+// The message of the usage error parsing `text` throws, or "" (which no row
+// expects) when it parses.
+std::string parse_error(const std::string& text, const std::string& path = "migrations/x.sql")
 {
   try {
-    script::parse_revision(text, "m/x.sql");
+    script::parse_revision(text, path);
   } catch (const Error& e) {
     CHECK(e.code() == ExitCode::usage);
     return e.what();
@@ -33,7 +31,7 @@ std::string parse_error(const std::string& text)
 
 } // namespace
 
-TEST_CASE("a complete revision file parses", "[script]")
+TEST_CASE("a complete revision file parses into every field", "[script][revision_file]")
 {
   script::Revision rev = script::parse_revision("-- Revision ID: 3f2a9c1e7b4d\n"
                                                 "-- revises: 1c0d3e5f7a9b, 2b\n"
@@ -42,7 +40,7 @@ TEST_CASE("a complete revision file parses", "[script]")
                                                 "-- Branch Labels: chat, core\n"
                                                 "-- DEPENDS ON: 77aa\n"
                                                 "-- Transactional: FALSE\n"
-                                                "-- Lint Ignore: add-column-not-null\n"
+                                                "-- Lint Ignore: add-column-not-null, drop-column\n"
                                                 "-- a free comment without a key\n"
                                                 "\n"
                                                 "-- +upgrade\n"
@@ -52,196 +50,274 @@ TEST_CASE("a complete revision file parses", "[script]")
                                                 "ALTER TABLE messages DROP COLUMN edited_at;\n",
                                                 "m/x.sql");
   CHECK(rev.id == "3f2a9c1e7b4d");
-  CHECK(rev.parents == std::vector<std::string>{"1c0d3e5f7a9b", "2b"});
+  CHECK(rev.parents == Strings{"1c0d3e5f7a9b", "2b"});
   CHECK(rev.message == "add edited_at: to messages");
   CHECK(rev.create_date == "2026-11-24T12:00:00Z");
-  CHECK(rev.branch_labels == std::vector<std::string>{"chat", "core"});
-  CHECK(rev.depends_on == std::vector<std::string>{"77aa"});
+  CHECK(rev.branch_labels == Strings{"chat", "core"});
+  CHECK(rev.depends_on == Strings{"77aa"});
   CHECK_FALSE(rev.transactional);
-  CHECK(rev.lint_ignore == std::vector<std::string>{"add-column-not-null"});
+  CHECK(rev.lint_ignore == Strings{"add-column-not-null", "drop-column"});
   CHECK(rev.upgrade_sql == "ALTER TABLE messages ADD COLUMN edited_at timestamptz;\n\n");
   CHECK(rev.downgrade_sql == "ALTER TABLE messages DROP COLUMN edited_at;\n");
   CHECK(rev.upgrade_line == 12);
   CHECK(rev.downgrade_line == 15);
+  CHECK(rev.path == "m/x.sql");
   CHECK(rev.reversible());
 }
 
-TEST_CASE("malformed files name the file and line", "[script]")
+TEST_CASE("valid header variations", "[script][revision_file]")
 {
   struct Row {
-    const char* text;
-    const char* where;
+    const char* name;
+    std::string text;
+    const char* id;
+    Strings parents;
+    bool transactional;
+    const char* upgrade;
+    const char* downgrade;
+    int upgrade_line;
+    int downgrade_line;
+  };
+  const Row rows[] = {
+    {"a root: Revises is present and empty", "-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1;\n", "a", {}, true,
+     "SELECT 1;\n", "", 4, 0},
+    {"a merge", "-- Revision ID: m\n-- Revises: a,b , c\n-- +upgrade\n", "m", {"a", "b", "c"}, true, "", "", 4, 0},
+    {"keys in any case, extra spaces", "--Revision   id :  a_1  \n--   REVISES:b\n--+UPGRADE\nx\n", "a_1", {"b"}, true,
+     "x\n", "", 4, 0},
+    {"Transactional true", "-- Revision ID: a\n-- Revises:\n-- Transactional: True\n-- +upgrade\n", "a", {}, true, "", "",
+     5, 0},
+    {"downgrade before upgrade", "-- Revision ID: a\n-- Revises:\n-- +downgrade\nD;\n-- +upgrade\nU;\n", "a", {}, true,
+     "U;\n", "D;\n", 6, 4},
+    {"no newline at the end", "-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1;", "a", {}, true, "SELECT 1;", "", 4,
+     0},
+    {"blank lines and free comments in the header",
+     "\n-- a migration that adds a table\n\n-- Revision ID: a\n\n-- Revises:\n-- +upgrade\n", "a", {}, true, "", "", 8, 0},
+    {"header-like lines inside a section are SQL comments",
+     "-- Revision ID: a\n-- Revises:\n-- +upgrade\n-- Colour: blue\nSELECT 1;\n", "a", {}, true,
+     "-- Colour: blue\nSELECT 1;\n", "", 4, 0},
+    {"a byte-order mark before the header", "\xEF\xBB\xBF-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1;\n", "a",
+     {}, true, "SELECT 1;\n", "", 4, 0},
+    {"the longest id", "-- Revision ID: abcdefghijklmnopqrstuvwxyz_01234\n-- Revises:\n-- +upgrade\n",
+     "abcdefghijklmnopqrstuvwxyz_01234", {}, true, "", "", 4, 0},
+  };
+  for (const auto& row : rows) {
+    INFO(row.name);
+    script::Revision rev = script::parse_revision(row.text, "x.sql");
+    CHECK(rev.id == row.id);
+    CHECK(rev.parents == row.parents);
+    CHECK(rev.transactional == row.transactional);
+    CHECK(rev.upgrade_sql == row.upgrade);
+    CHECK(rev.downgrade_sql == row.downgrade);
+    CHECK(rev.upgrade_line == row.upgrade_line);
+    CHECK(rev.downgrade_line == row.downgrade_line);
+  }
+}
+
+TEST_CASE("malformed files are usage errors naming file:line", "[script][revision_file]")
+{
+  struct Row {
+    const char* name;
+    std::string text;
+    const char* where;  // "<path>:<line>: "
     const char* what;
   };
   const Row rows[] = {
-    {"-- Revision ID: a\n-- Revises:\n-- Colour: blue\n-- +upgrade\n", "m/x.sql:3", "unknown header key"},
-    {"-- Revises:\n-- +upgrade\nSELECT 1;\n", "m/x.sql:1", "Revision ID"},
-    {"-- Revision ID: a\n-- +upgrade\nSELECT 1;\n", "m/x.sql:1", "Revises"},
-    {"-- Revision ID: a\n-- Revision ID: b\n-- Revises:\n-- +upgrade\n", "m/x.sql:2", "twice"},
-    {"-- Revision ID: not-valid!\n-- Revises:\n-- +upgrade\n", "m/x.sql:1", "not valid"},
-    {"-- Revision ID: a\n-- Revises: b c\n-- +upgrade\n", "m/x.sql:2", "not a revision id"},
-    {"-- Revision ID: a\n-- Revises:\n-- Transactional: maybe\n-- +upgrade\n", "m/x.sql:3", "true' or 'false"},
-    {"-- Revision ID: a\n-- Revises:\nCREATE TABLE t (id int);\n-- +upgrade\n", "m/x.sql:3", "before the '-- +upgrade'"},
-    {"-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1;\n-- +upgrade\n", "m/x.sql:5", "second '-- +upgrade'"},
-    {"-- Revision ID: a\n-- Revises:\n\n-- +downgrade\nSELECT 1;\n", "m/x.sql:6", "missing '-- +upgrade'"},
-    {"-- Revision ID: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n-- Revises:\n-- +upgrade\n", "m/x.sql:1", "not valid"},
-    {"-- Revision ID: a\n-- Revises: a\n-- +upgrade\n", "m/x.sql", "revises itself"},
+    {"unknown key", "-- Revision ID: a\n-- Revises:\n-- Colour: blue\n-- +upgrade\n", "migrations/x.sql:3: ",
+     "unknown header key 'Colour'"},
+    {"unknown key with odd spacing", "-- Revision ID: a\n--   Reviewed   By : me\n-- Revises:\n-- +upgrade\n",
+     "migrations/x.sql:2: ", "unknown header key 'Reviewed   By'"},
+    {"missing Revision ID", "-- Revises:\n-- +upgrade\nSELECT 1;\n", "migrations/x.sql:1: ", "Revision ID"},
+    {"missing Revises", "-- Revision ID: a\n-- +upgrade\nSELECT 1;\n", "migrations/x.sql:1: ", "Revises"},
+    {"empty file", "", "migrations/x.sql:1: ", "Revision ID"},
+    {"duplicate Revision ID", "-- Revision ID: a\n-- Revision ID: b\n-- Revises:\n-- +upgrade\n", "migrations/x.sql:2: ",
+     "'revision id' appears twice"},
+    {"duplicate key in another case", "-- Revision ID: a\n-- Revises:\n-- Message: x\n-- MESSAGE: y\n-- +upgrade\n",
+     "migrations/x.sql:4: ", "appears twice"},
+    {"duplicate Revises", "-- Revision ID: a\n-- Revises:\n-- Revises: b\n-- +upgrade\n", "migrations/x.sql:3: ",
+     "'revises' appears twice"},
+    {"bad id: punctuation", "-- Revision ID: not-valid!\n-- Revises:\n-- +upgrade\n", "migrations/x.sql:1: ",
+     "Revision ID 'not-valid!' is not valid"},
+    {"bad id: empty", "-- Revision ID:\n-- Revises:\n-- +upgrade\n", "migrations/x.sql:1: ", "is not valid"},
+    {"bad id: 33 characters", "-- Revision ID: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n-- Revises:\n-- +upgrade\n",
+     "migrations/x.sql:1: ", "is not valid"},
+    {"bad id: two words", "-- Revision ID: a b\n-- Revises:\n-- +upgrade\n", "migrations/x.sql:1: ", "is not valid"},
+    {"bad parent", "-- Revision ID: a\n-- Revises: b c\n-- +upgrade\n", "migrations/x.sql:2: ",
+     "Revises: 'b c' is not a revision id"},
+    {"bad dependency", "-- Revision ID: a\n-- Revises:\n-- Depends On: x, y.z\n-- +upgrade\n", "migrations/x.sql:3: ",
+     "Depends On: 'y.z' is not a revision id"},
+    {"bad Transactional", "-- Revision ID: a\n-- Revises:\n-- Transactional: maybe\n-- +upgrade\n",
+     "migrations/x.sql:3: ", "Transactional must be 'true' or 'false', not 'maybe'"},
+    {"empty Transactional", "-- Revision ID: a\n-- Revises:\n-- Transactional:\n-- +upgrade\n", "migrations/x.sql:3: ",
+     "Transactional must be"},
+    {"SQL before the marker", "-- Revision ID: a\n-- Revises:\nCREATE TABLE t (id int);\n-- +upgrade\n",
+     "migrations/x.sql:3: ", "SQL before the '-- +upgrade' marker"},
+    {"SQL instead of any header", "CREATE TABLE t (id int);\n", "migrations/x.sql:1: ", "SQL before"},
+    {"second upgrade marker", "-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1;\n-- +upgrade\n",
+     "migrations/x.sql:5: ", "second '-- +upgrade' marker (the first is on line 3)"},
+    {"second downgrade marker",
+     "-- Revision ID: a\n-- Revises:\n-- +upgrade\n-- +downgrade\nSELECT 1;\n\n-- +DOWNGRADE\n", "migrations/x.sql:7: ",
+     "second '-- +downgrade' marker (the first is on line 4)"},
+    {"missing upgrade section", "-- Revision ID: a\n-- Revises:\n\n-- +downgrade\nSELECT 1;\n", "migrations/x.sql:6: ",
+     "missing '-- +upgrade' section"},
+    {"no sections at all", "-- Revision ID: a\n-- Revises:\n", "migrations/x.sql:3: ", "missing '-- +upgrade'"},
+    {"revises itself", "-- Revision ID: a\n-- Message: m\n-- Revises: b, a\n-- +upgrade\n", "migrations/x.sql:3: ",
+     "revision a revises itself"},
+    {"CRLF: unknown key", "-- Revision ID: a\r\n-- Revises:\r\n-- Colour: blue\r\n-- +upgrade\r\n",
+     "migrations/x.sql:3: ", "unknown header key 'Colour'"},
+    {"CRLF: SQL before the marker", "-- Revision ID: a\r\n-- Revises:\r\n\r\nSELECT 1;\r\n-- +upgrade\r\n",
+     "migrations/x.sql:4: ", "SQL before"},
   };
   for (const auto& row : rows) {
-    INFO(row.text);
+    INFO(row.name);
     std::string message = parse_error(row.text);
     CHECK_THAT(message, ContainsSubstring(row.where) && ContainsSubstring(row.what));
   }
 }
 
-TEST_CASE("CRLF files parse like LF files", "[script]")
+TEST_CASE("the path in an error is the one given", "[script][revision_file]")
 {
-  script::Revision crlf = script::parse_revision(
-    "-- Revision ID: a\r\n-- Revises:\r\n\r\n-- +upgrade\r\nSELECT 1;\r\n-- +downgrade\r\nSELECT 2;\r\n", "x.sql");
-  CHECK(crlf.id == "a");
-  CHECK(crlf.parents.empty());
-  CHECK(crlf.upgrade_line == 5);
-  CHECK(script::upgrade_checksum(crlf.upgrade_sql) == script::upgrade_checksum("SELECT 1;\n"));
+  CHECK_THAT(parse_error("-- Revises:\n-- +upgrade\n", "/etc/lockstep/..data/0001_init.sql"),
+             ContainsSubstring("/etc/lockstep/..data/0001_init.sql:1: "));
 }
 
-TEST_CASE("the checksum ignores trailing white space and blank edges, not real edits", "[script]")
+TEST_CASE("CRLF files parse like LF files", "[script][revision_file]")
 {
-  const std::string base = script::upgrade_checksum("CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n");
+  const std::string lf = "-- Revision ID: a\n-- Revises: p\n-- Message: hello\n\n-- +upgrade\nSELECT 1;\n"
+                         "SELECT 2;\n-- +downgrade\nSELECT 3;\n";
+  std::string crlf;
+  for (char c : lf) {
+    if (c == '\n') {
+      crlf += '\r';
+    }
+    crlf += c;
+  }
+  script::Revision a = script::parse_revision(lf, "x.sql");
+  script::Revision b = script::parse_revision(crlf, "x.sql");
+  CHECK(b.id == "a");
+  CHECK(b.parents == Strings{"p"});
+  CHECK(b.message == "hello");  // no '\r' left on header values
+  CHECK(b.upgrade_line == a.upgrade_line);
+  CHECK(b.downgrade_line == a.downgrade_line);
+  CHECK(b.upgrade_sql == "SELECT 1;\r\nSELECT 2;\r\n");  // sections stay verbatim
+  CHECK(script::upgrade_checksum(b.upgrade_sql) == script::upgrade_checksum(a.upgrade_sql));
+}
+
+TEST_CASE("the checksum ignores trailing white space and blank edges, not real edits", "[script][checksum]")
+{
+  const std::string original = "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n";
+  const std::string base = script::upgrade_checksum(original);
   CHECK(base.size() == 64);
-  CHECK(script::upgrade_checksum("\n\nCREATE TABLE t (id int);   \nINSERT INTO t VALUES (1);\t\n\n\n") == base);
-  CHECK(script::upgrade_checksum("CREATE TABLE t (id bigint);\nINSERT INTO t VALUES (1);\n") != base);
-  CHECK(script::upgrade_checksum("CREATE TABLE t  (id int);\nINSERT INTO t VALUES (1);\n") != base);
-  CHECK(script::upgrade_checksum("CREATE TABLE t (id int);\n\nINSERT INTO t VALUES (1);\n") != base);
+  CHECK(base.find_first_not_of("0123456789abcdef") == std::string::npos);
+
+  struct Row {
+    const char* name;
+    std::string sql;
+    bool same;
+  };
+  const Row rows[] = {
+    {"identical", original, true},
+    {"no final newline", "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);", true},
+    {"trailing spaces and tabs", "CREATE TABLE t (id int);   \nINSERT INTO t VALUES (1);\t \n", true},
+    {"CRLF line ends", "CREATE TABLE t (id int);\r\nINSERT INTO t VALUES (1);\r\n", true},
+    {"blank lines before and after", "\n\n  \nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n\n\t\n", true},
+    {"a changed type", "CREATE TABLE t (id bigint);\nINSERT INTO t VALUES (1);\n", false},
+    {"a changed value", "CREATE TABLE t (id int);\nINSERT INTO t VALUES (2);\n", false},
+    {"white space inside a line", "CREATE TABLE t  (id int);\nINSERT INTO t VALUES (1);\n", false},
+    {"leading indentation", "  CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n", false},
+    {"a blank line between statements", "CREATE TABLE t (id int);\n\nINSERT INTO t VALUES (1);\n", false},
+    {"an added comment", "CREATE TABLE t (id int);\n-- seed\nINSERT INTO t VALUES (1);\n", false},
+    {"lines joined", "CREATE TABLE t (id int); INSERT INTO t VALUES (1);\n", false},
+    {"a statement removed", "CREATE TABLE t (id int);\n", false},
+    {"case changed", "create table t (id int);\nINSERT INTO t VALUES (1);\n", false},
+  };
+  for (const auto& row : rows) {
+    INFO(row.name);
+    CHECK((script::upgrade_checksum(row.sql) == base) == row.same);
+  }
+  // Empty and blank sections hash alike, and differently from any SQL.
+  CHECK(script::upgrade_checksum("") == script::upgrade_checksum("\n \n\t\n"));
+  CHECK(script::upgrade_checksum("") != script::upgrade_checksum("SELECT 1;"));
 }
 
-TEST_CASE("reversibility: an empty downgrade is irreversible unless the upgrade is empty too", "[script]")
+TEST_CASE("the checksum is the SHA-256 of the normalised text", "[script][checksum]")
 {
-  script::Revision rev;
-  rev.upgrade_sql = "CREATE TABLE t (id int);";
-  rev.downgrade_sql = "\n-- nothing to do\n\n";
-  CHECK_FALSE(rev.reversible());
-  rev.downgrade_sql = "DROP TABLE t;";
-  CHECK(rev.reversible());
-  rev.upgrade_sql = "-- a merge\n";
-  rev.downgrade_sql = "";
-  CHECK(rev.reversible());
+  // sha256("") and sha256("abc\n"): the normalised text keeps one '\n' per line.
+  CHECK(script::upgrade_checksum("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(script::upgrade_checksum("abc   \n\n") == "edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb");
 }
 
-TEST_CASE("statements split with the PostgreSQL parser, with their lines", "[script]")
+TEST_CASE("reversibility: an empty downgrade is irreversible unless the upgrade is empty too",
+          "[script][revision_file]")
 {
-  const std::string sql = "-- leading comment\n"
-                          "CREATE FUNCTION f() RETURNS int AS $$\n"
-                          "BEGIN\n"
-                          "  RETURN 1; -- a semicolon inside dollar quotes\n"
-                          "END $$ LANGUAGE plpgsql;\n"
-                          "\n"
-                          "/* a block comment; with a semicolon */\n"
-                          "INSERT INTO t VALUES (E'it\\'s; fine', 'a;b');\n"
-                          "SELECT 1";
-  auto statements = script::split_statements(sql, "x.sql", 10);
-  REQUIRE(statements.size() == 3);
-  CHECK(statements[0].line == 11);
-  CHECK_THAT(statements[0].sql, ContainsSubstring("RETURN 1;") && ContainsSubstring("LANGUAGE plpgsql"));
-  CHECK(statements[1].line == 17);
-  CHECK(statements[1].sql == "INSERT INTO t VALUES (E'it\\'s; fine', 'a;b')");
-  CHECK(statements[2].line == 18);
-  CHECK(statements[2].sql == "SELECT 1");
-  CHECK(script::split_statements("-- only a comment\n\n", "x.sql", 1).empty());
-}
-
-TEST_CASE("a syntax error names the file and the line of the error", "[script]")
-{
-  try {
-    script::split_statements("SELECT 1;\n\nCREAT TABLE t (id int);\n", "m/bad.sql", 7);
-    FAIL("expected a syntax error");
-  } catch (const Error& e) {
-    CHECK(e.code() == ExitCode::usage);
-    CHECK_THAT(e.what(), ContainsSubstring("m/bad.sql:9") && ContainsSubstring("syntax error"));
+  struct Row {
+    const char* upgrade;
+    const char* downgrade;
+    bool reversible;
+  };
+  const Row rows[] = {
+    {"CREATE TABLE t (id int);", "DROP TABLE t;", true},
+    {"CREATE TABLE t (id int);", "", false},
+    {"CREATE TABLE t (id int);", "\n-- nothing to do\n\n", false},
+    {"CREATE TABLE t (id int);", "  -- indented comment\r\n", false},
+    {"-- a merge\n", "", true},
+    {"", "", true},
+    {"", "SELECT 1;", true},
+  };
+  for (const auto& row : rows) {
+    INFO(row.upgrade << " / " << row.downgrade);
+    script::Revision rev;
+    rev.upgrade_sql = row.upgrade;
+    rev.downgrade_sql = row.downgrade;
+    CHECK(rev.reversible() == row.reversible);
   }
 }
 
-TEST_CASE("statements that cannot run in a transaction, and ones that end it", "[script]")
+TEST_CASE("has_sql: anything but white space and comments", "[script][revision_file]")
 {
   struct Row {
     const char* sql;
-    bool needs_own;
-    bool controls;
+    bool has;
   };
   const Row rows[] = {
-    {"CREATE INDEX CONCURRENTLY i ON t (a)", true, false},
-    {"CREATE INDEX i ON t (a)", false, false},
-    {"DROP INDEX CONCURRENTLY i", true, false},
-    {"REINDEX INDEX CONCURRENTLY i", true, false},
-    {"VACUUM t", true, false},
-    {"ANALYZE t", false, false},
-    {"CREATE DATABASE d", true, false},
-    {"ALTER SYSTEM SET work_mem = '1MB'", true, false},
-    {"BEGIN", false, true},
-    {"COMMIT", false, true},
-    {"ROLLBACK", false, true},
-    {"SAVEPOINT s", false, false},
-    {"RELEASE SAVEPOINT s", false, false},
-    {"ALTER TABLE t ADD COLUMN c int", false, false},
+    {"", false},
+    {"\n\n", false},
+    {"-- a\n  -- b\n\t\n", false},
+    {"SELECT 1", true},
+    {"-- a\n  x", true},
+    {"/* block comment */", false},
+    {"/* outer /* nested; */ still a comment */\n-- and a line comment", false},
+    {"/* a comment */ SELECT 1", true},
+    {"SELECT 1 -- a comment", true},
+    {"'-- a string, not a comment'", true},
   };
   for (const auto& row : rows) {
     INFO(row.sql);
-    script::Statement stmt{row.sql, 1};
-    CHECK(script::needs_own_transaction(stmt).has_value() == row.needs_own);
-    CHECK(script::controls_transaction(stmt).has_value() == row.controls);
+    CHECK(script::has_sql(row.sql) == row.has);
   }
 }
 
-TEST_CASE("the loader reads a ConfigMap layout and rejects duplicate ids", "[script]")
+TEST_CASE("valid revision ids", "[script][revision_file]")
 {
-  namespace fs = std::filesystem;
-  std::string pattern = (fs::temp_directory_path() / "lockstep-load-XXXXXX").string();
-  fs::path root = mkdtemp(pattern.data());
-  fs::path data = root / "..2026_11_24_12_00_00.123";
-  fs::create_directory(data);
-  std::ofstream(data / "b.sql") << "-- Revision ID: b\n-- Revises: a\n-- +upgrade\n";
-  std::ofstream(data / "a.sql") << "-- Revision ID: a\n-- Revises:\n-- +upgrade\n";
-  fs::create_directory_symlink(data.filename(), root / "..data");
-  fs::create_symlink("..data/a.sql", root / "a.sql");
-  fs::create_symlink("..data/b.sql", root / "b.sql");
-  std::ofstream(root / ".hidden.sql") << "not a revision";
-  std::ofstream(root / "README.md") << "not a revision either";
-
-  auto revisions = script::load_directory(root.string());
-  REQUIRE(revisions.size() == 2);
-  CHECK(revisions[0].id == "a");
-  CHECK(revisions[1].id == "b");
-  CHECK(revisions[0].path == (root / "a.sql").string());
-
-  std::ofstream(root / "c.sql") << "-- Revision ID: a\n-- Revises:\n-- +upgrade\n";
-  try {
-    script::load_directory(root.string());
-    FAIL("expected a duplicate error");
-  } catch (const Error& e) {
-    CHECK_THAT(e.what(), ContainsSubstring("c.sql") && ContainsSubstring("a.sql") && ContainsSubstring("revision a"));
+  struct Row {
+    std::string id;
+    bool valid;
+  };
+  const Row rows[] = {
+    {"3f2a9c1e7b4d", true},
+    {"A_b_9", true},
+    {"_", true},
+    {std::string(32, 'a'), true},
+    {std::string(33, 'a'), false},
+    {"", false},
+    {"a-b", false},
+    {"a b", false},
+    {"a.b", false},
+    {"a@b", false},
+    {"a+1", false},
+    {"caf\xC3\xA9", false},
+  };
+  for (const auto& row : rows) {
+    INFO(row.id);
+    CHECK(script::valid_revision_id(row.id) == row.valid);
   }
-  fs::remove_all(root);
-  CHECK_THROWS_AS(script::load_directory(root.string()), Error);
-}
-
-TEST_CASE("the writer's files read back to the same revision", "[script]")
-{
-  script::Revision rev;
-  rev.id = "9a8b7c6d5e4f";
-  rev.parents = {"a", "b"};
-  rev.message = "Merge: the heads!";
-  rev.create_date = "2026-11-24T12:00:00Z";
-  rev.branch_labels = {"x"};
-  rev.depends_on = {"c"};
-  rev.transactional = false;
-  rev.upgrade_sql = "SELECT 1;\n";
-  rev.downgrade_sql = "SELECT 2;\n";
-  script::Revision back = script::parse_revision(script::render_revision(rev), "w.sql");
-  CHECK(back.id == rev.id);
-  CHECK(back.parents == rev.parents);
-  CHECK(back.message == rev.message);
-  CHECK(back.branch_labels == rev.branch_labels);
-  CHECK(back.depends_on == rev.depends_on);
-  CHECK(back.transactional == rev.transactional);
-  CHECK(script::upgrade_checksum(back.upgrade_sql) == script::upgrade_checksum(rev.upgrade_sql));
-  CHECK(script::revision_file_name(rev) == "9a8b7c6d5e4f_merge_the_heads.sql");
 }
