@@ -8,41 +8,91 @@ namespace lockstep::report {
 
 namespace {
 
-std::string json_list(const std::vector<std::string>& items, size_t keep)
+// How much of each list the message keeps.
+struct Kept {
+  size_t from, to, applied;
+};
+
+std::string quoted(const std::string& text)
 {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size() && i < keep; ++i) {
-    out += (i > 0 ? "," : "") + log::json_quote(items[i]);
-  }
-  return out + "]";
+  return log::json_quote(valid_utf8(text));
 }
 
-std::string render(const RunSummary& s, const std::string& error, size_t applied_kept)
+void add_list(std::string& out, const char* name, const std::vector<std::string>& items, size_t keep)
 {
-  std::string out = "{\"status\":" + log::json_quote(s.status) + ",\"exit_code\":" + std::to_string(s.exit_code) +
-                    ",\"command\":" + log::json_quote(s.command) + ",\"from\":" + json_list(s.from, s.from.size()) +
-                    ",\"to\":" + json_list(s.to, s.to.size()) + ",\"applied\":" + json_list(s.applied, applied_kept);
-  if (applied_kept < s.applied.size()) {
-    out += ",\"applied_count\":" + std::to_string(s.applied.size());
+  out += ",\"" + std::string(name) + "\":[";
+  for (size_t i = 0; i < items.size() && i < keep; ++i) {
+    out += (i > 0 ? "," : "") + quoted(items[i]);
   }
+  out += "]";
+  if (keep < items.size()) {
+    out += ",\"" + std::string(name) + "_count\":" + std::to_string(items.size());
+  }
+}
+
+std::string render(const RunSummary& s, const std::string& error, Kept kept)
+{
+  std::string out = "{\"status\":" + quoted(s.status) + ",\"exit_code\":" + std::to_string(s.exit_code) +
+                    ",\"command\":" + quoted(s.command);
+  add_list(out, "from", s.from, kept.from);
+  add_list(out, "to", s.to, kept.to);
+  add_list(out, "applied", s.applied, kept.applied);
   out += ",\"nothing_to_do\":" + std::string(s.nothing_to_do ? "true" : "false") +
          ",\"duration_ms\":" + std::to_string(s.duration_ms);
   if (!s.run_id.empty()) {
-    out += ",\"run_id\":" + log::json_quote(s.run_id);
+    out += ",\"run_id\":" + quoted(s.run_id);
   }
   if (!s.failed_revision.empty()) {
-    out += ",\"revision\":" + log::json_quote(s.failed_revision);
+    out += ",\"revision\":" + quoted(s.failed_revision);
   }
   if (!s.sqlstate.empty()) {
-    out += ",\"sqlstate\":" + log::json_quote(s.sqlstate);
+    out += ",\"sqlstate\":" + quoted(s.sqlstate);
   }
   if (!error.empty()) {
-    out += ",\"error\":" + log::json_quote(error);
+    out += ",\"error\":" + quoted(error);
   }
   return out + "}";
 }
 
+size_t halve(size_t n)
+{
+  return n > 8 ? n / 2 : n - 1;
+}
+
 } // namespace
+
+std::string valid_utf8(const std::string& text)
+{
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; ++k) {
+      ok = (p[i + k] & 0xC0) == 0x80;
+    }
+    if (ok && len > 1) {
+      // Reject overlong forms, surrogates and code points past U+10FFFF.
+      unsigned cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+      for (size_t k = 1; k < len; ++k) {
+        cp = (cp << 6) | (p[i + k] & 0x3Fu);
+      }
+      ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
+           !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+    }
+    if (ok) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
 
 std::string shorten(const std::string& text, size_t max_bytes)
 {
@@ -62,26 +112,38 @@ std::string shorten(const std::string& text, size_t max_bytes)
 
 std::string termination_message(const RunSummary& summary, size_t limit)
 {
-  std::string error = shorten(summary.error, 1024);
-  std::string line = render(summary, error, summary.applied.size());
-  // Too long: shorten the error first, then drop applied revisions (their
-  // count stays), then the lists of rows.
-  while (line.size() > limit && !error.empty()) {
-    size_t excess = line.size() - limit;
-    error = shorten(error, error.size() > excess + 16 ? error.size() - excess - 16 : 0);
-    line = render(summary, error, summary.applied.size());
-  }
-  size_t kept = summary.applied.size();
-  while (line.size() > limit && kept > 0) {
-    kept = kept > 8 ? kept / 2 : kept - 1;
+  std::string error = shorten(valid_utf8(summary.error), kTerminationErrorLimit);
+  Kept kept{summary.from.size(), summary.to.size(), summary.applied.size()};
+  std::string line = render(summary, error, kept);
+  // 1. The applied list (it can hold thousands of revisions on a first
+  //    install; its count stays), then the from/to lists (heads: short in
+  //    practice).
+  while (line.size() > limit && kept.applied > 0) {
+    kept.applied = halve(kept.applied);
     line = render(summary, error, kept);
   }
+  while (line.size() > limit && (kept.from > 0 || kept.to > 0)) {
+    kept.from = kept.from > 0 ? halve(kept.from) : 0;
+    kept.to = kept.to > 0 ? halve(kept.to) : 0;
+    line = render(summary, error, kept);
+  }
+  // 2. The error, when escaping made it large: each JSON byte over the
+  //    limit costs at least one byte of the raw text, so cutting the excess
+  //    (and room for "...") converges.
+  while (line.size() > limit && !error.empty()) {
+    size_t excess = line.size() - limit;
+    error = error.size() > excess + 16 ? shorten(error, error.size() - excess - 16) : "";
+    line = render(summary, error, kept);
+  }
+  // 3. Only the fixed fields, each bounded.
   if (line.size() > limit) {
     RunSummary bare = summary;
-    bare.from.clear();
-    bare.to.clear();
     bare.command = shorten(bare.command, 64);
-    line = render(bare, "", 0);
+    bare.failed_revision = shorten(bare.failed_revision, 64);
+    bare.sqlstate = shorten(bare.sqlstate, 16);
+    bare.run_id = shorten(bare.run_id, 64);
+    bare.status = shorten(bare.status, 16);
+    line = render(bare, "", Kept{0, 0, 0});
   }
   return line;
 }

@@ -96,7 +96,7 @@ TEST_CASE("a successful run annotates the pod running, then succeeded, and posts
   auto patches = accepted(all, "PATCH");
   REQUIRE(patches.size() == 2);
   CHECK(patches[0].path == "/api/v1/namespaces/shop/pods/web-5d8f7-x2x9q");
-  CHECK_THAT(patches[0].content_type, ContainsSubstring("application/merge-patch+json"));
+  CHECK_THAT(patches[0].header("content-type"), ContainsSubstring("application/merge-patch+json"));
   CHECK(annotations_of(patches[0]).at("lockstep.dev/status").as_string() == "running");
   auto done = annotations_of(patches[1]);
   CHECK(done.at("lockstep.dev/status").as_string() == "succeeded");
@@ -106,7 +106,7 @@ TEST_CASE("a successful run annotates the pod running, then succeeded, and posts
                          std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ")));
   CHECK(done.at("lockstep.dev/run-id").as_string() ==
         annotations_of(patches[0]).at("lockstep.dev/run-id").as_string());
-  CHECK_FALSE(done.has_field("lockstep.dev/error"));
+  CHECK(done.at("lockstep.dev/error").is_null());  // removed: a merge patch's null
 
   auto events = accepted(all, "POST");
   REQUIRE(events.size() == 1);
@@ -164,7 +164,7 @@ TEST_CASE("a token rotated between runs is read again", "[kube]")
   REQUIRE(c.run("required", {"current"}).exit_code == 0);
   REQUIRE(c.run("required", {"downgrade", "base"}).exit_code == 0);
   auto all = c.api.requests();
-  CHECK(all.back().authorization == "Bearer token-two");
+  CHECK(all.back().header("authorization") == "Bearer token-two");
   for (const auto& req : all) {
     CHECK(req.status < 300);
   }
