@@ -156,7 +156,9 @@ int cmd_current(const config::Config& config, const Options& options, std::ostre
   migrator::Snapshot snap = m.snapshot();
   summary.from = summary.to = snap.rows;
   graph::NodeSet rows = row_set(snap);
-  for (int node : snap.catalog.graph().tips(snap.applied)) {
+  // Like Alembic's `current`: the version rows and the revisions current
+  // through a dependency (applied, and nothing applied revises them).
+  for (int node : snap.catalog.graph().branch_heads(snap.applied)) {
     out << (options.verbose ? verbose_block(snap.catalog, node, &rows) + "\n" : short_line(snap.catalog, node) + "\n");
   }
   if (snap.rows.empty()) {

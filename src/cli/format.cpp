@@ -13,8 +13,10 @@ std::string markers(const migrator::Catalog& catalog, int node, const graph::Nod
   for (const auto& label : graph.spec(node).branch_labels) {
     out += " (" + label + ")";
   }
+  // As Alembic marks them: a head that a revision elsewhere depends on is
+  // an "effective head" (still a head: nothing revises it).
   if (graph.is_head(node)) {
-    out += " (head)";
+    out += graph.dependents(node).empty() ? " (head)" : " (effective head)";
   }
   if (graph.children(node).size() > 1) {
     out += " (branchpoint)";

@@ -252,6 +252,16 @@ NodeSet RevisionGraph::lineage(int node) const
 
 std::vector<int> RevisionGraph::tips(const NodeSet& applied) const
 {
+  return uncovered(applied, true);
+}
+
+std::vector<int> RevisionGraph::branch_heads(const NodeSet& applied) const
+{
+  return uncovered(applied, false);
+}
+
+std::vector<int> RevisionGraph::uncovered(const NodeSet& applied, bool dependents_cover) const
+{
   std::vector<int> out;
   for (size_t i = 0; i < m_nodes.size(); ++i) {
     if (!applied[i]) {
@@ -262,7 +272,7 @@ std::vector<int> RevisionGraph::tips(const NodeSet& applied) const
       covered = covered || applied[c];
     }
     for (int d : m_nodes[i].dependents) {
-      covered = covered || applied[d];
+      covered = covered || (dependents_cover && applied[d]);
     }
     if (!covered) {
       out.push_back(static_cast<int>(i));

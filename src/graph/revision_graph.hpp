@@ -70,11 +70,18 @@ public:
 
   // The version-table rows for an applied set (see the file comment), in node order.
   std::vector<int> tips(const NodeSet& applied) const;
+  // What `current` shows, as Alembic does: applied revisions that no applied
+  // revision revises. Unlike tips(), a revision that is applied only because
+  // another branch depends on it is listed too.
+  std::vector<int> branch_heads(const NodeSet& applied) const;
 
   // Sorts in topological order (reverse = children first).
   void sort_topologically(std::vector<int>& nodes, bool reverse = false) const;
 
 private:
+  // Applied nodes with no applied child (nor dependent, when they count).
+  std::vector<int> uncovered(const NodeSet& applied, bool dependents_cover) const;
+
   struct Node {
     NodeSpec spec;
     std::vector<int> parents;

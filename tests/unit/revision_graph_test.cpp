@@ -86,6 +86,27 @@ TEST_CASE("tips: applied revisions that no applied revision revises or depends o
   }
 }
 
+TEST_CASE("branch heads: what `current` shows, revisions current through a dependency included", "[graph]")
+{
+  RevisionGraph g = build(project);
+  struct Row {
+    Set applied;
+    Set heads;
+  };
+  const Row rows[] = {
+    {{}, {}},
+    {{"a1", "a2"}, {"a2"}},
+    {{"a1", "a2", "a3", "b1"}, {"a3", "b1"}},
+    {{"a1", "a2", "r1", "r2"}, {"a2", "r2"}},  // a2 is no version row, but nothing applied revises it
+    {{"a1", "a2", "a3", "r1", "r2"}, {"a3", "r2"}},
+    {{"a1", "a2", "a3", "b1", "b2", "m", "r1", "r2"}, {"m", "r2"}},
+  };
+  for (const auto& row : rows) {
+    INFO("applied " << str(row.applied));
+    CHECK(ids(g, g.branch_heads(set_of(g, row.applied))) == row.heads);
+  }
+}
+
 TEST_CASE("edges: parents, children, dependencies, dependents", "[graph]")
 {
   RevisionGraph g = build(project);
