@@ -153,18 +153,36 @@ std::string version_change_sql(const TableNames& names, const std::vector<std::s
 
 std::string record_applied_sql(const TableNames& names, const AppliedRecord& r, const std::string& run_by)
 {
-  return "INSERT INTO " + names.applied() +
-         " (version_table, revision, parents, depends_on, branch_labels, message, checksum, downgrade_sql, "
-         "transactional, applied_by) VALUES (" +
-         quote_literal(names.version_table) + ", " + quote_literal(r.revision) + ", " +
-         util::text_array_literal(r.parents) + ", " + util::text_array_literal(r.depends_on) + ", " +
-         util::text_array_literal(r.branch_labels) + ", " + quote_literal(r.message) + ", " +
-         quote_literal(r.checksum) + ", " + quote_literal(r.downgrade_sql) + ", " +
-         (r.transactional ? "true" : "false") + ", " + quote_literal(run_by) +
-         ")\n  ON CONFLICT (version_table, revision) DO UPDATE SET parents = EXCLUDED.parents, "
+  // Appended piece by piece: this runs for every revision applied or shown
+  // by --sql, and a chain of operator+ makes a temporary string per piece.
+  std::string sql;
+  sql.reserve(768 + r.downgrade_sql.size() + r.message.size());
+  sql += "INSERT INTO ";
+  sql += names.applied();
+  sql += " (version_table, revision, parents, depends_on, branch_labels, message, checksum, downgrade_sql, "
+         "transactional, applied_by) VALUES (";
+  util::append_literal(sql, names.version_table);
+  sql += ", ";
+  util::append_literal(sql, r.revision);
+  sql += ", ";
+  util::append_text_array(sql, r.parents);
+  sql += ", ";
+  util::append_text_array(sql, r.depends_on);
+  sql += ", ";
+  util::append_text_array(sql, r.branch_labels);
+  sql += ", ";
+  util::append_literal(sql, r.message);
+  sql += ", ";
+  util::append_literal(sql, r.checksum);
+  sql += ", ";
+  util::append_literal(sql, r.downgrade_sql);
+  sql += r.transactional ? ", true, " : ", false, ";
+  util::append_literal(sql, run_by);
+  sql += ")\n  ON CONFLICT (version_table, revision) DO UPDATE SET parents = EXCLUDED.parents, "
          "depends_on = EXCLUDED.depends_on, branch_labels = EXCLUDED.branch_labels, message = EXCLUDED.message, "
          "checksum = EXCLUDED.checksum, downgrade_sql = EXCLUDED.downgrade_sql, "
          "transactional = EXCLUDED.transactional, applied_at = now(), applied_by = EXCLUDED.applied_by;\n";
+  return sql;
 }
 
 std::string forget_applied_sql(const TableNames& names, const std::string& revision)
@@ -177,14 +195,28 @@ std::string history_sql(const TableNames& names, const std::string& revision, co
                         const std::string& checksum, const std::string& run_by, const std::string& outcome,
                         const std::string& error)
 {
-  return "INSERT INTO " + names.history() +
-         " (version_table, revision, direction, checksum, started_at, finished_at, duration_ms, run_by, outcome, "
-         "error) VALUES (" +
-         quote_literal(names.version_table) + ", " + quote_literal(revision) + ", " + quote_literal(direction) +
-         ", " + quote_literal(checksum) +
-         ", now(), clock_timestamp(), 1000 * extract(epoch FROM clock_timestamp() - now()), " +
-         quote_literal(run_by) + ", " + quote_literal(outcome) + ", " +
-         (error.empty() ? std::string("NULL") : quote_literal(error)) + ");\n";
+  std::string sql;
+  sql.reserve(384 + error.size());
+  sql += "INSERT INTO ";
+  sql += names.history();
+  sql += " (version_table, revision, direction, checksum, started_at, finished_at, duration_ms, run_by, outcome, "
+         "error) VALUES (";
+  for (const std::string* value : {&names.version_table, &revision, &direction, &checksum}) {
+    util::append_literal(sql, *value);
+    sql += ", ";
+  }
+  sql += "now(), clock_timestamp(), 1000 * extract(epoch FROM clock_timestamp() - now()), ";
+  util::append_literal(sql, run_by);
+  sql += ", ";
+  util::append_literal(sql, outcome);
+  sql += ", ";
+  if (error.empty()) {
+    sql += "NULL";
+  } else {
+    util::append_literal(sql, error);
+  }
+  sql += ");\n";
+  return sql;
 }
 
 int64_t lock_key(const TableNames& names)

@@ -20,14 +20,13 @@ std::vector<Revision> load_directory(const std::string& folder)
   if (dir == nullptr) {
     throw_usage("migrations folder '" + folder + "' does not exist or is not a folder: " + std::strerror(errno));
   }
-  std::vector<std::string> paths;
+  std::vector<std::string> names;
   const std::string prefix = folder.empty() || folder.back() == '/' ? folder : folder + "/";
   while (dirent* entry = readdir(dir)) {
     std::string_view name = entry->d_name;
     if (name.empty() || name[0] == '.' || !util::ends_with(name, ".sql")) {
       continue;
     }
-    std::string path = prefix + std::string(name);
     // A ConfigMap entry is a symlink into ..data/: follow it.
     if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
       struct stat info {};
@@ -37,32 +36,33 @@ std::vector<Revision> load_directory(const std::string& folder)
     } else if (entry->d_type != DT_REG) {
       continue;
     }
-    paths.push_back(std::move(path));
+    names.emplace_back(name);
   }
-  std::sort(paths.begin(), paths.end());
+  std::sort(names.begin(), names.end());
 
   // Reading is mostly system calls, one file after another: spread the
   // files over a few threads. Slots keep the order, and the first file (in
   // name order) that fails is the one reported.
-  std::vector<Revision> revisions(paths.size());
-  std::vector<std::exception_ptr> errors(paths.size());
+  std::vector<Revision> revisions(names.size());
+  std::vector<std::exception_ptr> errors(names.size());
   auto read_range = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       try {
-        revisions[i] = parse_revision(util::read_file_at(dirfd(dir), paths[i].c_str() + prefix.size(), paths[i]),
-                                      paths[i]);
+        std::string path = prefix + names[i];
+        std::string text = util::read_file_at(dirfd(dir), names[i].c_str(), path);
+        revisions[i] = parse_revision(text, std::move(path));
       } catch (...) {
         errors[i] = std::current_exception();
       }
     }
   };
-  const size_t threads = paths.size() < 256 ? 1 : std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
+  const size_t threads = names.size() < 256 ? 1 : std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;
-  const size_t chunk = (paths.size() + threads - 1) / threads;
+  const size_t chunk = (names.size() + threads - 1) / threads;
   for (size_t t = 1; t < threads; ++t) {
-    workers.emplace_back(read_range, std::min(paths.size(), t * chunk), std::min(paths.size(), (t + 1) * chunk));
+    workers.emplace_back(read_range, std::min(names.size(), t * chunk), std::min(names.size(), (t + 1) * chunk));
   }
-  read_range(0, std::min(paths.size(), chunk));
+  read_range(0, std::min(names.size(), chunk));
   for (auto& w : workers) {
     w.join();
   }
@@ -73,7 +73,7 @@ std::vector<Revision> load_directory(const std::string& folder)
     }
   }
 
-  std::unordered_map<std::string, size_t> by_id;
+  std::unordered_map<std::string_view, size_t> by_id;
   by_id.reserve(revisions.size());
   for (size_t i = 0; i < revisions.size(); ++i) {
     auto [it, inserted] = by_id.emplace(revisions[i].id, i);

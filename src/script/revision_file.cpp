@@ -5,6 +5,7 @@
 #include "util/strings.hpp"
 
 #include <cctype>
+#include <iterator>
 
 namespace lockstep::script {
 
@@ -51,7 +52,7 @@ bool equals_ignoring_case(std::string_view text, std::string_view lower)
     return false;
   }
   for (size_t i = 0; i < text.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) {
+    if (util::ascii_lower(text[i]) != lower[i]) {
       return false;
     }
   }
@@ -81,6 +82,19 @@ bool parse_marker(std::string_view line, Section& section)
   return false;
 }
 
+// The header keys, lower case; an unknown key gets the index past the end.
+constexpr std::string_view kHeaderKeys[] = {"revision id",   "revises",     "message",       "create date",
+                                            "branch labels", "depends on",  "transactional", "lint ignore"};
+
+unsigned header_key_index(std::string_view key)
+{
+  unsigned i = 0;
+  while (i < std::size(kHeaderKeys) && kHeaderKeys[i] != key) {
+    ++i;
+  }
+  return i;
+}
+
 // "-- Key: value" -> key (lower case, single spaces) and value. A comment
 // without "Word words:" at its start is free text and returns false.
 bool parse_header_line(std::string_view line, std::string& key, std::string& value)
@@ -97,18 +111,17 @@ bool parse_header_line(std::string_view line, std::string& key, std::string& val
   std::string_view raw_key = util::trim(t.substr(0, colon));
   key.clear();
   for (char c : raw_key) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isspace(u)) {
+    if (util::is_space(c)) {
       if (key.back() != ' ') {
         key += ' ';
       }
-    } else if (std::isalpha(u) || c == '_' || c == '-') {
-      key += static_cast<char>(std::tolower(u));
+    } else if (util::is_alpha(c) || c == '_' || c == '-') {
+      key += util::ascii_lower(c);
     } else {
       return false;
     }
   }
-  value = std::string(util::trim(t.substr(colon + 1)));
+  value.assign(util::trim(t.substr(colon + 1)));
   return true;
 }
 
@@ -134,7 +147,7 @@ bool valid_revision_id(std::string_view id)
     return false;
   }
   for (char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+    if (!(util::is_alpha(c) || (c >= '0' && c <= '9') || c == '_')) {
       return false;
     }
   }
@@ -185,7 +198,7 @@ std::string upgrade_checksum(std::string_view upgrade_sql)
   LineReader reader(upgrade_sql);
   for (Line line; reader.next(line);) {
     std::string_view t = line.text;
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) {
+    while (!t.empty() && util::is_space(t.back())) {
       t.remove_suffix(1);
     }
     kept.push_back(t);
@@ -206,20 +219,23 @@ std::string upgrade_checksum(std::string_view upgrade_sql)
   return util::sha256_hex(normalized);
 }
 
-Revision parse_revision(std::string_view text, const std::string& path)
+Revision parse_revision(std::string_view text, std::string path_in)
 {
   // A byte-order mark, as some Windows editors write.
   if (util::starts_with(text, "\xEF\xBB\xBF")) {
     text.remove_prefix(3);
   }
   Revision rev;
-  rev.path = path;
+  rev.path = std::move(path_in);
+  const std::string& path = rev.path;
   LineReader reader(text);
 
   bool seen_id = false;
   bool seen_revises = false;
   size_t revises_line = 0;
-  std::vector<std::string> seen_keys;
+  std::string key;  // reused: parsing runs on every file of every start
+  std::string value;
+  unsigned seen_keys = 0;  // bit i: kHeaderKeys[i] was seen
   Section section = Section::header;
   size_t section_begin = 0;
   size_t upgrade_marker_line = 0;
@@ -258,20 +274,17 @@ Revision parse_revision(std::string_view text, const std::string& path)
     if (t.empty()) {
       continue;
     }
-    std::string key;
-    std::string value;
     if (!parse_header_line(line.text, key, value)) {
       if (util::starts_with(t, "--")) {
         continue;  // a free-text comment in the header
       }
       fail(path, number, "SQL before the '-- +upgrade' marker");
     }
-    for (const auto& seen : seen_keys) {
-      if (seen == key) {
-        fail(path, number, "header key '" + key + "' appears twice");
-      }
+    const unsigned bit = 1u << header_key_index(key);
+    if ((seen_keys & bit) != 0) {
+      fail(path, number, "header key '" + key + "' appears twice");
     }
-    seen_keys.push_back(key);
+    seen_keys |= bit;
     if (key == "revision id") {
       if (!valid_revision_id(value)) {
         fail(path, number, "Revision ID '" + value + "' is not valid: use 1 to 32 of [A-Za-z0-9_]");

@@ -49,7 +49,7 @@ struct Revision {
 // fixes do not count as an edit.
 std::string upgrade_checksum(std::string_view upgrade_sql);
 
-Revision parse_revision(std::string_view text, const std::string& path);
+Revision parse_revision(std::string_view text, std::string path);
 
 // True when `id` is a valid revision id: [A-Za-z0-9_]{1,32}.
 bool valid_revision_id(std::string_view id);

@@ -39,16 +39,14 @@ bool is_keyword(std::string_view name)
 
 } // namespace
 
-std::string quote_literal(std::string_view value)
+void append_literal(std::string& out, std::string_view value)
 {
-  bool has_backslash = value.find('\\') != std::string_view::npos;
-  std::string out;
-  out.reserve(value.size() + 8);
+  const bool has_backslash = value.find('\\') != std::string_view::npos;
   out += has_backslash ? "E'" : "'";
   if (!has_backslash && value.find('\'') == std::string_view::npos) {
     out.append(value);
     out += '\'';
-    return out;
+    return;
   }
   for (char c : value) {
     if (c == '\'') {
@@ -60,6 +58,13 @@ std::string quote_literal(std::string_view value)
     }
   }
   out += '\'';
+}
+
+std::string quote_literal(std::string_view value)
+{
+  std::string out;
+  out.reserve(value.size() + 8);
+  append_literal(out, value);
   return out;
 }
 
@@ -97,15 +102,21 @@ std::string qualified_name(std::string_view schema, std::string_view table)
 
 std::string text_array_literal(const std::vector<std::string>& values)
 {
-  std::string out = "ARRAY[";
+  std::string out;
+  append_text_array(out, values);
+  return out;
+}
+
+void append_text_array(std::string& out, const std::vector<std::string>& values)
+{
+  out += "ARRAY[";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) {
       out += ",";
     }
-    out += quote_literal(values[i]);
+    append_literal(out, values[i]);
   }
   out += "]::text[]";
-  return out;
 }
 
 } // namespace lockstep::util
