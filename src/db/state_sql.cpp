@@ -161,20 +161,18 @@ std::string record_applied_sql(const TableNames& names, const AppliedRecord& r, 
   sql += names.applied();
   sql += " (version_table, revision, parents, depends_on, branch_labels, message, checksum, downgrade_sql, "
          "transactional, applied_by) VALUES (";
-  util::append_literal(sql, names.version_table);
-  sql += ", ";
-  util::append_literal(sql, r.revision);
-  sql += ", ";
-  util::append_text_array(sql, r.parents);
-  sql += ", ";
-  util::append_text_array(sql, r.depends_on);
-  sql += ", ";
-  util::append_text_array(sql, r.branch_labels);
-  sql += ", ";
-  util::append_literal(sql, r.message);
-  sql += ", ";
-  util::append_literal(sql, r.checksum);
-  sql += ", ";
+  for (const std::string* value : {&names.version_table, &r.revision}) {
+    util::append_literal(sql, *value);
+    sql += ", ";
+  }
+  for (const std::vector<std::string>* list : {&r.parents, &r.depends_on, &r.branch_labels}) {
+    util::append_text_array(sql, *list);
+    sql += ", ";
+  }
+  for (const std::string* value : {&r.message, &r.checksum}) {
+    util::append_literal(sql, *value);
+    sql += ", ";
+  }
   util::append_literal(sql, r.downgrade_sql);
   sql += r.transactional ? ", true, " : ", false, ";
   util::append_literal(sql, run_by);
