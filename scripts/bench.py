@@ -260,31 +260,46 @@ def main():
             % (args.n, args.rounds, args.graph))
         out("%s, PostgreSQL 15 on 127.0.0.1 (fsync on), %s" % (time.strftime("%Y-%m-%d"), os.uname().machine))
         out("")
-        out("%-40s %12s %22s %10s" % ("measurement", "median ms", "min-max ms", "vs floor"))
-        def row(label, samples, floor=None):
+        out("%-52s %10s %16s %9s  %s" % ("measurement", "median ms", "min-max ms", "vs floor", "target (issue #5)"))
+        verdicts = []
+
+        def row(label, samples, floor=None, max_ratio=None, max_ms=None):
             med, lo, hi = summarize(samples)
-            out("%-40s %12.1f %22s %10s" % (label, med, "%.1f-%.1f" % (lo, hi),
-                                             "%.2fx" % ratio(samples, floor) if floor else "floor"))
+            vs = "%.2fx" % ratio(samples, floor) if floor else ("floor" if "(floor)" in label else "")
+            target = ""
+            if max_ratio is not None:
+                met = ratio(samples, floor) <= max_ratio
+                target = "<= %.1fx %s" % (max_ratio, "met" if met else "MISSED")
+                verdicts.append(met)
+            elif max_ms is not None:
+                met = med <= max_ms
+                target = "<= %d ms %s" % (max_ms, "met" if met else "MISSED")
+                verdicts.append(met)
+            out("%-52s %10.1f %16s %9s  %s" % (label, med, "%.1f-%.1f" % (lo, hi), vs, target))
         row("1. apply N: psql -f (floor)", apply["psql -f"])
-        row("1. apply N: lockstep upgrade heads", apply["lockstep"], apply["psql -f"])
+        row("1. apply N: lockstep upgrade heads", apply["lockstep"], apply["psql -f"], max_ratio=1.2)
         if have_alembic:
             row("1. apply N: alembic upgrade heads", apply["alembic"], apply["psql -f"])
         if dbmate:
             row("1. apply N: dbmate up", apply["dbmate"], apply["psql -f"])
         row("2. no-op: psql -c 'select 1' (floor)", noop["select 1"])
-        row("2. no-op: lockstep upgrade heads", noop["lockstep"], noop["select 1"])
+        row("2. no-op: lockstep upgrade heads", noop["lockstep"], noop["select 1"], max_ratio=1.5)
         if have_alembic:
             row("2. no-op: alembic upgrade heads", noop["alembic"], noop["select 1"][:len(noop["alembic"])])
         if dbmate:
             row("2. no-op: dbmate up", noop["dbmate"], noop["select 1"][:len(noop["dbmate"])])
+        graph_targets = {"heads": 50, "plan (upgrade --sql base:heads)": 100}
         for k, samples in graph_times.items():
-            row("3. %d revisions: %s" % (args.graph, k), samples)
+            row("3. %d revisions: %s" % (args.graph, k), samples, max_ms=graph_targets.get(k))
         out("")
-        out("peak RSS: apply %.1f MB, no-op %.1f MB, graph work %.1f MB" % (rss_apply / 1024, rss_noop / 1024,
-                                                                           rss_graph / 1024))
+        rss_met = rss_apply <= 20 * 1024 and rss_noop <= 20 * 1024 and rss_graph <= 30 * 1024
+        verdicts.append(rss_met)
+        out("peak RSS: apply %.1f MB, no-op %.1f MB (targets <= 20 MB), graph work %.1f MB (<= 30 MB): %s"
+            % (rss_apply / 1024, rss_noop / 1024, rss_graph / 1024, "met" if rss_met else "MISSED"))
         out("binary: %s, %.1f MB (%.1f MB stripped)" % (
             "static (build-static/lockstep)" if LOCKSTEP == STATIC else "dynamically linked (build/lockstep)",
             size / 1e6, stripped_size / 1e6))
+        out("targets: %d of %d met" % (sum(verdicts), len(verdicts)))
         if not dbmate:
             out("dbmate: not installed (scripts/bench installs it from npm when npm is there), column skipped")
         text = "\n".join(lines)
