@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -45,15 +46,25 @@ std::string server_message(const std::string& what)
   return out;
 }
 
-int line_of_position(const script::Statement& stmt, int position)
+// The line of the query an error points at: libpq appends "LINE n: ..." to
+// the message of an error that has a position (pqxx keeps the position
+// only for plain syntax errors, and in characters, where this is in lines).
+std::optional<int> query_line_of_error(const std::string& what)
 {
-  int line = stmt.line;
-  for (int i = 0; i < position - 1 && i < static_cast<int>(stmt.sql.size()); ++i) {
-    if (stmt.sql[static_cast<size_t>(i)] == '\n') {
-      ++line;
+  for (size_t at = what.find("LINE "); at != std::string::npos; at = what.find("LINE ", at + 1)) {
+    if (at != 0 && what[at - 1] != '\n') {
+      continue;
+    }
+    size_t digits = at + 5;
+    size_t end = digits;
+    while (end < what.size() && end - digits < 9 && what[end] >= '0' && what[end] <= '9') {
+      ++end;
+    }
+    if (end > digits && end < what.size() && what[end] == ':') {
+      return std::stoi(what.substr(digits, end - digits));
     }
   }
-  return line;
+  return std::nullopt;
 }
 
 std::string text_of(const pqxx::field& field)
@@ -316,7 +327,7 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
   const std::string set_limits = limits_sql(step.transactional ? "SET LOCAL" : "SET");
   pqxx::connection& conn = m_connection->conn;
   size_t index = 0;
-  size_t offset = 0;  // where the failing statement starts in its query
+  int lines_before = 0;  // line breaks before the failing statement in its query
   bool committed_some = false;
   // A signal between statements stops the step as a cancelled statement would.
   auto stop_if_interrupted = [&] {
@@ -330,7 +341,7 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
       // travel with the first statement, the bookkeeping and COMMIT with the
       // last, so a one-statement revision is one round trip. Each query
       // holds one migration statement, so a failure still names it;
-      // `offset` says where it starts in the query, for error positions.
+      // `lines_before` says where it starts in the query, for error lines.
       const size_t count = step.statements.size();
       const std::string opening = "BEGIN;" + set_limits + "\n";
       const std::string closing = "\n;" + step.bookkeeping + "COMMIT;";
@@ -343,7 +354,7 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
         for (; index < count; ++index) {
           stop_if_interrupted();
           std::string query = index == 0 ? opening : std::string();
-          offset = query.size();
+          lines_before = static_cast<int>(std::count(query.begin(), query.end(), '\n'));
           query += step.statements[index].sql;
           if (index + 1 == count) {
             query += closing;
@@ -396,10 +407,12 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
     if (index < step.statements.size()) {
       const script::Statement& stmt = step.statements[index];
       line = stmt.line;
-      if (const auto* syntax = dynamic_cast<const pqxx::syntax_error*>(&e);
-          syntax && syntax->error_position > static_cast<int>(offset) &&
-          syntax->error_position - static_cast<int>(offset) <= static_cast<int>(stmt.sql.size())) {
-        line = line_of_position(stmt, syntax->error_position - static_cast<int>(offset));
+      if (auto query_line = query_line_of_error(e.what())) {
+        // Only a line within the statement (not BEGIN or the bookkeeping).
+        const int within = *query_line - 1 - lines_before;
+        if (within >= 0 && within <= static_cast<int>(std::count(stmt.sql.begin(), stmt.sql.end(), '\n'))) {
+          line = stmt.line + within;
+        }
       }
     } else {
       failure.reason = "recording the step failed: " + failure.reason;

@@ -209,6 +209,24 @@ TEST_CASE("a failing revision rolls back alone and exits 5 naming file, line and
   CHECK(env.db.scalar("SELECT outcome FROM lockstep_history WHERE revision = 'two'") == "failed");
 }
 
+TEST_CASE("the failing line is found by characters, not bytes, after non-ASCII text", "[engine]")
+{
+  Env env;
+  env.dir.write("1.sql", table_revision("one", ""));
+  // The server reports the error's position in characters; twenty two-byte
+  // characters before the line break would put a byte count on line 7.
+  env.dir.write("2.sql", revision_text("two", "one",
+                                       "CREATE TABLE t_two (label text);\n"
+                                       "INSERT INTO t_two VALUES ('\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+                                       "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9'),\n"
+                                       "  (no_such_column);",
+                                       "DROP TABLE t_two;"));
+  RunResult r = env.run({"upgrade", "heads"});
+  CHECK(r.exit_code == 5);
+  CHECK_THAT(r.err, ContainsSubstring("2.sql:8") && ContainsSubstring("42703"));
+  CHECK(env.versions() == std::set<std::string>{"one"});
+}
+
 TEST_CASE("an irreversible revision refuses a downgrade before anything runs", "[engine]")
 {
   Env env;

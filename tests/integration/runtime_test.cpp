@@ -116,6 +116,20 @@ std::string advisory_locks(ScratchDatabase& db)
                    "(SELECT oid FROM pg_database WHERE datname = current_database())");
 }
 
+// Waits until no other session is connected to `db`: the backend of a
+// killed client finishes the query it was given (a COMMIT may still land)
+// and ends when it finds the client gone. Checking before that reads a
+// moving database, one query at a time.
+void wait_for_other_sessions_to_end(ScratchDatabase& db)
+{
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                   "pid <> pg_backend_pid()") != "0") {
+    REQUIRE(Clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 void stampede(const std::string& lock_mode)
 {
   ScratchDatabase db;
@@ -164,6 +178,7 @@ TEST_CASE("kill -9 at random moments never leaves a half-applied revision or a l
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 250));
     p.signal(SIGKILL);
     p.wait();
+    wait_for_other_sessions_to_end(db);
     check_consistent(db);
     // Reset some trials to base so kills land in different places.
     if (trial % 3 == 2) {
