@@ -222,9 +222,34 @@ try {
   lost(e);
 }
 
+// Runs CREATE ... IF NOT EXISTS statements that another process may be
+// running at the same moment (fifty pods taking the lease on a fresh
+// database, or two version tables in one schema under two locks). The loser
+// sees a duplicate in the catalog: a unique violation on pg_type or
+// pg_namespace, or "type/relation/schema already exists". Its transaction
+// rolled back whole, so it runs again: by then the winner has committed and
+// IF NOT EXISTS skips what exists and creates the rest.
+void Session::create_if_missing(const std::string& sql)
+{
+  for (int attempt = 1;; ++attempt) {
+    try {
+      run_transaction(sql);
+      return;
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::sql_error& e) {
+      const std::string state = e.sqlstate();
+      const bool duplicate = state == "23505" || state == "42P07" || state == "42710" || state == "42P06";
+      if (!duplicate || attempt == 3) {
+        throw;
+      }
+    }
+  }
+}
+
 void Session::create_tables()
 {
-  run_transaction(create_tables_sql(m_names));
+  create_if_missing(create_tables_sql(m_names));
 }
 
 bool Session::try_lock()
@@ -262,16 +287,7 @@ try {
 
 bool Session::take_lease(const std::string& owner, std::chrono::milliseconds ttl)
 try {
-  try {
-    run_transaction(create_lease_table_sql(m_names));
-  } catch (const pqxx::sql_error& e) {
-    // Two runs creating the table at once: one wins, the other sees a
-    // duplicate in the catalog. Either way the table now exists.
-    const std::string state = e.sqlstate();
-    if (state != "23505" && state != "42P07") {
-      throw;
-    }
-  }
+  create_if_missing(create_lease_table_sql(m_names));
   pqxx::work tx(m_connection->conn);
   bool taken = !tx.exec(take_lease_sql(m_names, owner, ttl.count())).empty();
   tx.commit();

@@ -104,6 +104,9 @@ public:
 
   // Runs SQL in one transaction (stamp, repair).
   void run_transaction(const std::string& sql);
+  // Runs CREATE ... IF NOT EXISTS SQL that other processes may be running at
+  // the same moment; losing that race is not an error.
+  void create_if_missing(const std::string& sql);
 
   // Runs SQL as one simple query outside a transaction block (a desired
   // schema file, CREATE/DROP DATABASE).

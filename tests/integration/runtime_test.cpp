@@ -165,6 +165,31 @@ TEST_CASE("32 processes started together on 31 revisions migrate exactly once (l
   stampede("lease");
 }
 
+TEST_CASE("16 runs with their own version tables create lockstep's shared tables at once", "[runtime][stampede]")
+{
+  // Different version tables take different locks, so nothing serialises
+  // their CREATE TABLE IF NOT EXISTS of the shared bookkeeping tables.
+  ScratchDatabase db;
+  TempDir dir;
+  dir.write("1.sql", revision("one", "", "SELECT 1;", "SELECT 1;"));
+  for (const char* mode : {"advisory", "lease"}) {
+    std::vector<Process> runs;
+    for (int i = 0; i < 16; ++i) {
+      std::vector<std::string> args = base_args(db, dir);
+      args.insert(args.end(), {"--lock-mode", mode, "--version-table", std::string("v_") + mode + std::to_string(i),
+                               "upgrade", "heads"});
+      runs.emplace_back(args, child_env({}), dir.path());
+    }
+    for (auto& p : runs) {
+      int code = p.wait();
+      INFO(p.err());
+      CHECK(code == 0);
+    }
+    CHECK(db.scalar(std::string("SELECT count(*) FROM lockstep_applied WHERE version_table LIKE 'v\\_") + mode +
+                    "%'") == "16");
+  }
+}
+
 TEST_CASE("kill -9 at random moments never leaves a half-applied revision or a lock", "[runtime][kill]")
 {
   ScratchDatabase db;
