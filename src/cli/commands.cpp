@@ -92,9 +92,18 @@ std::string utc_now_iso()
 
 // The common tail of `revision` and `merge`: message, labels, date, empty
 // sections, and the new file.
-int write_revision(const config::Config& config, const Options& options, script::Revision& rev, std::ostream& out)
+int write_revision(const config::Config& config, const Options& options, const graph::RevisionGraph& graph,
+                   script::Revision& rev, std::ostream& out)
 {
   rev.message = options.message;
+  for (const auto& label : options.branch_labels) {
+    if (std::string problem = script::branch_label_problem(label); !problem.empty()) {
+      throw_usage("--branch-label '" + label + "' is not a valid label: " + problem);
+    }
+    if (auto taken = graph.find_label(label) ? graph.find_label(label) : graph.find(label)) {
+      throw_usage("--branch-label '" + label + "' is already taken by revision " + graph.id(*taken));
+    }
+  }
   rev.branch_labels = options.branch_labels;
   rev.create_date = utc_now_iso();
   if (rev.upgrade_sql.empty()) {
@@ -316,7 +325,7 @@ int cmd_revision(const config::Config& config, const Options& options, std::ostr
       log::event(log::Level::warn, "the upgrade " + warning + ": review it");
     }
   }
-  return write_revision(config, options, rev, out);
+  return write_revision(config, options, graph, rev, out);
 }
 
 int cmd_merge(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
@@ -341,7 +350,7 @@ int cmd_merge(const config::Config& config, const Options& options, std::ostream
   if (!script::valid_revision_id(rev.id) || graph.find(rev.id)) {
     throw_usage("--rev-id '" + rev.id + "' is not a new, valid revision id");
   }
-  return write_revision(config, options, rev, out);
+  return write_revision(config, options, graph, rev, out);
 }
 
 int cmd_validate(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)

@@ -141,6 +141,32 @@ void check_ids(const std::vector<std::string>& ids, const std::string& key, cons
 
 } // namespace
 
+std::string branch_label_problem(std::string_view label)
+{
+  if (label.empty() || label.size() > 64) {
+    return "use 1 to 64 characters";
+  }
+  for (char c : label) {
+    if (!(util::is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) {
+      return std::string("'") + c + "' is not allowed (use [A-Za-z0-9_.-]; '@', ':', '+' and ',' have meanings in targets and headers)";
+    }
+  }
+  if (label[0] == '-' || label[0] == '.') {
+    return "it must start with a letter, a digit or '_'";
+  }
+  for (std::string_view word : {"head", "heads", "base", "current"}) {
+    if (label == word) {
+      return "'" + std::string(word) + "' is a target keyword";
+    }
+  }
+  const size_t dash = label.rfind('-');
+  if (dash != std::string_view::npos && dash + 1 < label.size() &&
+      label.find_first_not_of("0123456789", dash + 1) == std::string_view::npos) {
+    return "it ends in '-<number>', which a target reads as steps back";
+  }
+  return {};
+}
+
 bool valid_revision_id(std::string_view id)
 {
   if (id.empty() || id.size() > 32) {
@@ -302,6 +328,11 @@ Revision parse_revision(std::string_view text, std::string path_in)
       rev.create_date = value;
     } else if (key == "branch labels") {
       rev.branch_labels = util::split_list(value);
+      for (const auto& label : rev.branch_labels) {
+        if (std::string problem = branch_label_problem(label); !problem.empty()) {
+          fail(path, number, "Branch Labels: '" + label + "' is not a valid label: " + problem);
+        }
+      }
     } else if (key == "depends on") {
       rev.depends_on = util::split_list(value);
       check_ids(rev.depends_on, "Depends On", path, number);

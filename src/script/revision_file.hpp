@@ -51,6 +51,12 @@ std::string upgrade_checksum(std::string_view upgrade_sql);
 
 Revision parse_revision(std::string_view text, std::string path);
 
+// Why `label` cannot be a branch label (empty when it can): 1 to 64 of
+// [A-Za-z0-9_.-], starting with a letter, digit or '_', not a target
+// keyword (head, heads, base, current) and not ending in -<number>, so that
+// every label reads back unambiguously in targets like `<label>@head`.
+std::string branch_label_problem(std::string_view label);
+
 // True when `id` is a valid revision id: [A-Za-z0-9_]{1,32}.
 bool valid_revision_id(std::string_view id);
 

@@ -347,6 +347,18 @@ TEST_CASE("revision and merge write files the loader reads back", "[engine]")
   CHECK(std::filesystem::exists(std::filesystem::path(dir.path()) / "u2_add_email.sql"));
   RunResult history = run({"history"});
   CHECK_THAT(history.out, ContainsSubstring("s1, u2 -> j1") || ContainsSubstring("u2, s1 -> j1"));
+
+  // Labels are checked before anything is written.
+  RunResult keyword = run({"revision", "-m", "x", "--rev-id", "x1", "--branch-label", "heads"});
+  CHECK(keyword.exit_code == 2);
+  CHECK_THAT(keyword.err, ContainsSubstring("--branch-label 'heads'") && ContainsSubstring("target keyword"));
+  REQUIRE(run({"revision", "-m", "labelled", "--rev-id", "l1", "--branch-label", "billing"}).exit_code == 0);
+  RunResult taken = run({"revision", "-m", "again", "--rev-id", "l2", "--head", "l1", "--branch-label", "billing"});
+  CHECK(taken.exit_code == 2);
+  CHECK_THAT(taken.err, ContainsSubstring("already taken by revision l1"));
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir.path()) / "x1_x.sql"));
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir.path()) / "l2_again.sql"));
+  CHECK(run({"heads"}).exit_code == 0);  // the folder still loads
 }
 
 TEST_CASE("current, status, history and show describe the database", "[engine]")

@@ -321,3 +321,38 @@ TEST_CASE("valid revision ids", "[script][revision_file]")
     CHECK(script::valid_revision_id(row.id) == row.valid);
   }
 }
+
+TEST_CASE("branch labels must read back unambiguously in targets", "[script][revision_file]")
+{
+  for (const char* good : {"chat", "search_v2", "release-2026.11", "_x", "a1-b", "2fa"}) {
+    INFO(good);
+    CHECK(script::branch_label_problem(good).empty());
+  }
+  struct Row {
+    const char* label;
+    const char* why;
+  };
+  const Row bad[] = {
+    {"", "1 to 64"},
+    {"a@b", "'@' is not allowed"},
+    {"a:b", "':' is not allowed"},
+    {"a+b", "'+' is not allowed"},
+    {"two words", "' ' is not allowed"},
+    {"-x", "must start with"},
+    {".x", "must start with"},
+    {"head", "target keyword"},
+    {"heads", "target keyword"},
+    {"base", "target keyword"},
+    {"current", "target keyword"},
+    {"release-2", "-<number>"},
+  };
+  for (const auto& row : bad) {
+    INFO(row.label);
+    CHECK_THAT(script::branch_label_problem(row.label), ContainsSubstring(row.why));
+  }
+  CHECK_THAT(script::branch_label_problem(std::string(65, 'a')), ContainsSubstring("1 to 64"));
+
+  // In a file, the error names the file, the line and the label.
+  CHECK_THAT(parse_error("-- Revision ID: a\n-- Revises:\n-- Branch Labels: ok, release-2\n-- +upgrade\n"),
+             ContainsSubstring("migrations/x.sql:3") && ContainsSubstring("'release-2'"));
+}
