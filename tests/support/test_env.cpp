@@ -1,5 +1,6 @@
 #include "support/test_env.hpp"
 
+#include "support/process.hpp"
 #include "util/sha256.hpp"
 
 #include <pqxx/pqxx>
@@ -234,10 +235,7 @@ RunResult run_command(const std::vector<std::string>& argv, const std::map<std::
     throw std::invalid_argument("run_command: empty argv");
   }
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-  std::map<std::string, std::string> full_env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/tmp"}};
-  for (const auto& [key, value] : env) {
-    full_env[key] = value;
-  }
+  const std::map<std::string, std::string> full_env = child_env(env);
   std::vector<std::string> env_strings;
   for (const auto& [key, value] : full_env) {
     env_strings.push_back(key + "=" + value);
