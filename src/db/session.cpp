@@ -49,6 +49,9 @@ std::string server_message(const std::string& what)
 // The line of the query an error points at: libpq appends "LINE n: ..." to
 // the message of an error that has a position (pqxx keeps the position
 // only for plain syntax errors, and in characters, where this is in lines).
+// A libpq translated into another language says something else than "LINE";
+// the error then names the statement's first line, as it would without a
+// position.
 std::optional<int> query_line_of_error(const std::string& what)
 {
   for (size_t at = what.find("LINE "); at != std::string::npos; at = what.find("LINE ", at + 1)) {
