@@ -163,6 +163,17 @@ TEST_CASE("an unreadable file is named", "[script][directory]")
   CHECK_THAT(load_error(root), ContainsSubstring("0001_a.sql") && ContainsSubstring("cannot read"));
 }
 
+TEST_CASE("a file whose read fails is named, root or not", "[script][directory]")
+{
+  // /proc/self/mem is a regular file that anyone may open and nobody can
+  // read at offset 0 (nothing is mapped there): read() fails with EIO.
+  TempFolder folder;
+  const fs::path& root = folder.path();
+  write(root / "0001_a.sql", revision_text("a", ""));
+  fs::create_symlink("/proc/self/mem", root / "0002_b.sql");
+  CHECK_THAT(load_error(root), ContainsSubstring("0002_b.sql") && ContainsSubstring("cannot read"));
+}
+
 TEST_CASE("large folders load completely and in order", "[script][directory]")
 {
   // Enough files that the loader reads them on several threads.
