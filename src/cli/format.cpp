@@ -36,6 +36,9 @@ std::string history_line(const migrator::Catalog& catalog, int node, const graph
 {
   const script::Revision& rev = catalog.revision(node);
   std::string parents = rev.parents.empty() ? "<base>" : util::join(rev.parents, ", ");
+  if (!rev.depends_on.empty()) {
+    parents += " (" + util::join(rev.depends_on, ", ") + ")";  // as Alembic shows dependencies
+  }
   std::string line = parents + " -> " + rev.id + markers(catalog, node, current_rows);
   if (!rev.message.empty()) {
     line += ", " + rev.message;

@@ -9,7 +9,8 @@
 
 namespace lockstep::cli {
 
-// "1c0d3e5f7a9b -> 3f2a9c1e7b4d (head) (current), add edited_at to messages"
+// "1c0d3e5f7a9b -> 3f2a9c1e7b4d (head) (current), add edited_at to messages";
+// dependencies follow the parents in parentheses: "a2 (p3) -> r1".
 std::string history_line(const migrator::Catalog& catalog, int node, const graph::NodeSet* current_rows);
 
 // "3f2a9c1e7b4d (label) (head)"

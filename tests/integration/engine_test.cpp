@@ -374,6 +374,9 @@ TEST_CASE("current, status, history and show describe the database", "[engine]")
   CHECK_THAT(status.out, ContainsSubstring("pending"));
   RunResult history = env.run({"history"});
   CHECK_THAT(history.out, ContainsSubstring("b1 -> b2 (current)"));
+  CHECK_THAT(history.out, ContainsSubstring("r1 (a2) -> r2 (head)"));  // a dependency, as Alembic shows it
+  // a2 is a branch point with a dependent; a3 is a head nothing depends on.
+  CHECK_THAT(history.out, ContainsSubstring("a1 -> a2 (branchpoint)") && ContainsSubstring("a2 -> a3,"));
   RunResult range = env.run({"history", "-r", "a2:b2"});
   CHECK(range.out.find("-> a1") == std::string::npos);
   CHECK_THAT(range.out, ContainsSubstring("-> b1"));
