@@ -1,10 +1,10 @@
 #include "script/revision_file.hpp"
 
+#include "script/statements.hpp"
 #include "util/error.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
-#include <cctype>
 #include <iterator>
 
 namespace lockstep::script {
@@ -182,33 +182,7 @@ bool valid_revision_id(std::string_view id)
 
 bool has_sql(std::string_view sql)
 {
-  // The first character that is neither white space nor inside a comment
-  // starts SQL. Block comments nest, as in PostgreSQL.
-  size_t i = 0;
-  while (i < sql.size()) {
-    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
-      ++i;
-    } else if (sql.compare(i, 2, "--") == 0) {
-      size_t newline = sql.find('\n', i);
-      i = newline == std::string_view::npos ? sql.size() : newline + 1;
-    } else if (sql.compare(i, 2, "/*") == 0) {
-      int depth = 0;
-      do {
-        if (sql.compare(i, 2, "/*") == 0) {
-          ++depth;
-          i += 2;
-        } else if (sql.compare(i, 2, "*/") == 0) {
-          --depth;
-          i += 2;
-        } else {
-          ++i;
-        }
-      } while (depth > 0 && i < sql.size());
-    } else {
-      return true;
-    }
-  }
-  return false;
+  return skip_space_and_comments(sql, 0, sql.size()) < sql.size();
 }
 
 bool Revision::reversible() const

@@ -6,7 +6,6 @@
 #include <pg_query.h>
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 
 namespace lockstep::script {
@@ -19,13 +18,12 @@ int line_at(std::string_view text, size_t offset, int first_line)
   return first_line + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
 }
 
-// The parser reports a statement from the end of the previous one, so its
-// text starts with the white space and comments in between. Skip those to
-// name the line where the statement itself starts.
-size_t skip_leading_noise(std::string_view text, size_t pos, size_t end)
+} // namespace
+
+size_t skip_space_and_comments(std::string_view text, size_t pos, size_t end)
 {
   while (pos < end) {
-    if (std::isspace(static_cast<unsigned char>(text[pos]))) {
+    if (util::is_space(text[pos])) {
       ++pos;
     } else if (text.compare(pos, 2, "--") == 0) {
       size_t newline = text.find('\n', pos);
@@ -50,8 +48,6 @@ size_t skip_leading_noise(std::string_view text, size_t pos, size_t end)
   }
   return std::min(pos, end);
 }
-
-} // namespace
 
 std::vector<Statement> split_statements(std::string_view sql, const std::string& path, int first_line)
 {
@@ -78,7 +74,10 @@ std::vector<Statement> split_statements(std::string_view sql, const std::string&
     if (stmt->stmt_len == 0) {
       end = text.size();  // the last statement without a semicolon
     }
-    begin = skip_leading_noise(text, begin, end);
+    // The parser reports a statement from the end of the previous one, so
+    // its text starts with the white space and comments in between: skip
+    // them to name the line where the statement itself starts.
+    begin = skip_space_and_comments(text, begin, end);
     if (begin >= end) {
       continue;
     }

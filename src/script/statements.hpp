@@ -14,6 +14,11 @@ struct Statement {
   int line = 0;     // 1-based line in the file where it starts
 };
 
+// The first position at or after `pos` (and before `end`) that is neither
+// white space nor inside a `--` or `/* */` comment (block comments nest, as
+// in PostgreSQL); `end` when there is none.
+size_t skip_space_and_comments(std::string_view text, size_t pos, size_t end);
+
 // `first_line` is the file line on which `sql` starts. A syntax error throws
 // Error(usage) "<path>:<line>: syntax error: <parser message>".
 std::vector<Statement> split_statements(std::string_view sql, const std::string& path, int first_line);
