@@ -56,54 +56,38 @@ TEST_CASE("heads and bases", "[graph]")
   }
 }
 
-TEST_CASE("tips: applied revisions that no applied revision revises or depends on", "[graph]")
+TEST_CASE("tips (version rows) and branch heads (what `current` shows) of an applied set", "[graph]")
 {
+  // tips: applied revisions that no applied revision revises or depends on.
+  // branch heads: applied revisions that no applied revision revises, so a
+  // revision current only through another branch's dependency is one too.
   RevisionGraph g = build(project);
   struct Row {
     Set applied;
     Set tips;
+    Set branch_heads;
   };
   const Row rows[] = {
-    {{}, {}},
-    {{"a1"}, {"a1"}},
-    {{"a1", "a2"}, {"a2"}},
-    {{"a1", "a2", "a3", "b1"}, {"a3", "b1"}},
-    {{"a1", "a2", "a3", "b1", "b2"}, {"a3", "b2"}},
-    {{"a1", "a2", "a3", "b1", "b2", "m"}, {"m"}},
-    {{"a1", "r1"}, {"a1", "r1"}},
-    {{"a1", "a2", "r1", "r2"}, {"r2"}},               // a2 is covered by r2's dependency
-    {{"a1", "a2", "a3", "r1", "r2"}, {"a3", "r2"}},
-    {{"a1", "a2", "a3", "b1", "b2", "m", "r1", "r2"}, {"m", "r2"}},
+    {{}, {}, {}},
+    {{"a1"}, {"a1"}, {"a1"}},
+    {{"a1", "a2"}, {"a2"}, {"a2"}},
+    {{"a1", "a2", "a3", "b1"}, {"a3", "b1"}, {"a3", "b1"}},
+    {{"a1", "a2", "a3", "b1", "b2"}, {"a3", "b2"}, {"a3", "b2"}},
+    {{"a1", "a2", "a3", "b1", "b2", "m"}, {"m"}, {"m"}},
+    {{"a1", "r1"}, {"a1", "r1"}, {"a1", "r1"}},
+    {{"a1", "a2", "r1", "r2"}, {"r2"}, {"a2", "r2"}},  // a2 is covered by r2's dependency only
+    {{"a1", "a2", "a3", "r1", "r2"}, {"a3", "r2"}, {"a3", "r2"}},
+    {{"a1", "a2", "a3", "b1", "b2", "m", "r1", "r2"}, {"m", "r2"}, {"m", "r2"}},
   };
   for (const auto& row : rows) {
     INFO("applied " << str(row.applied));
     std::vector<int> tips = g.tips(set_of(g, row.applied));
     CHECK(ids(g, tips) == row.tips);
+    CHECK(ids(g, g.branch_heads(set_of(g, row.applied))) == row.branch_heads);
     // In node order.
     for (size_t i = 1; i < tips.size(); ++i) {
       CHECK(tips[i - 1] < tips[i]);
     }
-  }
-}
-
-TEST_CASE("branch heads: what `current` shows, revisions current through a dependency included", "[graph]")
-{
-  RevisionGraph g = build(project);
-  struct Row {
-    Set applied;
-    Set heads;
-  };
-  const Row rows[] = {
-    {{}, {}},
-    {{"a1", "a2"}, {"a2"}},
-    {{"a1", "a2", "a3", "b1"}, {"a3", "b1"}},
-    {{"a1", "a2", "r1", "r2"}, {"a2", "r2"}},  // a2 is no version row, but nothing applied revises it
-    {{"a1", "a2", "a3", "r1", "r2"}, {"a3", "r2"}},
-    {{"a1", "a2", "a3", "b1", "b2", "m", "r1", "r2"}, {"m", "r2"}},
-  };
-  for (const auto& row : rows) {
-    INFO("applied " << str(row.applied));
-    CHECK(ids(g, g.branch_heads(set_of(g, row.applied))) == row.heads);
   }
 }
 
