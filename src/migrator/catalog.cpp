@@ -1,6 +1,5 @@
 #include "migrator/catalog.hpp"
 
-#include <unordered_set>
 
 namespace lockstep::migrator {
 
@@ -25,13 +24,9 @@ Catalog::Catalog(std::vector<script::Revision> files)
 
 size_t Catalog::add_database_only(const std::vector<db::AppliedRecord>& applied)
 {
-  std::unordered_set<std::string> known;
-  for (const auto& rev : m_revisions) {
-    known.insert(rev.id);
-  }
   size_t added = 0;
   for (const auto& record : applied) {
-    if (known.count(record.revision) != 0) {
+    if (m_graph.find(record.revision)) {  // the graph of the files, until it is rebuilt below
       continue;
     }
     script::Revision rev;

@@ -10,7 +10,6 @@
 #include <exception>
 #include <thread>
 #include <sys/stat.h>
-#include <unordered_map>
 
 namespace lockstep::script {
 
@@ -70,16 +69,6 @@ std::vector<Revision> load_directory(const std::string& folder)
   for (const auto& error : errors) {
     if (error) {
       std::rethrow_exception(error);
-    }
-  }
-
-  std::unordered_map<std::string_view, size_t> by_id;
-  by_id.reserve(revisions.size());
-  for (size_t i = 0; i < revisions.size(); ++i) {
-    auto [it, inserted] = by_id.emplace(revisions[i].id, i);
-    if (!inserted) {
-      throw_usage(revisions[i].path + ": revision " + revisions[i].id + " is also declared in " +
-                  revisions[it->second].path);
     }
   }
   return revisions;

@@ -13,8 +13,9 @@
 namespace lockstep::script {
 
 // Every revision in `folder`, sorted by file name. Throws Error(usage) for a
-// missing folder, an unreadable or malformed file, or a revision id that two
-// files declare (naming both).
+// missing folder or an unreadable or malformed file. A revision id that two
+// files declare is found once, where the graph is built (RevisionGraph names
+// both files), not here as well: this runs on every pod start.
 std::vector<Revision> load_directory(const std::string& folder);
 
 } // namespace lockstep::script
