@@ -88,29 +88,45 @@ void readable_by_all(const std::string& path)
                           fs::perms::others_read | fs::perms::others_exec);
 }
 
-// One `podman run` of the image in the hardened set-up, named so that it can
-// be signalled, and removed (with whatever it left behind) on destruction.
-class HardenedRun {
+// A unique name for a container or an image a test creates; podman removes
+// whatever carries it on destruction, also when the test failed half-way.
+class Owned {
 public:
-  explicit HardenedRun(std::string image) : m_image(std::move(image)), m_name("lockstep-test-" + random_suffix()) {}
-  ~HardenedRun()
+  enum class Kind { container, image };
+  Owned(Kind kind, const std::string& stem) : m_kind(kind), m_name(stem + random_suffix()) {}
+  ~Owned()
   {
     try {
-      run_podman({"rm", "--force", "--ignore", m_name});
+      run_podman({m_kind == Kind::container ? "rm" : "rmi", "--force", "--ignore", m_name});
     } catch (const std::exception&) {
-      // Nothing more can be done here; the next `podman ps -a` shows it.
+      // Nothing more can be done here; `podman ps -a` / `podman images` show it.
     }
   }
-  HardenedRun(const HardenedRun&) = delete;
-  HardenedRun& operator=(const HardenedRun&) = delete;
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
 
   const std::string& name() const { return m_name; }
+
+private:
+  Kind m_kind;
+  std::string m_name;
+};
+
+// One `podman run` of an image in the hardened set-up, named so that it can be signalled.
+class HardenedRun {
+public:
+  explicit HardenedRun(std::string image)
+    : m_image(std::move(image)), m_container(Owned::Kind::container, "lockstep-test-")
+  {
+  }
+
+  const std::string& name() const { return m_container.name(); }
 
   // The mounts (host:container[:options]) and lockstep's arguments.
   std::vector<std::string> argv(const std::vector<std::string>& mounts, const std::vector<std::string>& args) const
   {
     std::vector<std::string> argv{podman,         "run",       "--rm",          "--name",
-                                  m_name,         "--network", "host",          "--read-only",
+                                  name(),         "--network", "host",          "--read-only",
                                   "--cap-drop",   "ALL",       "--security-opt", "no-new-privileges",
                                   "--env",        "LOCKSTEP_DATABASE_URL"};
     for (const auto& mount : mounts) {
@@ -129,32 +145,7 @@ public:
 
 private:
   std::string m_image;
-  std::string m_name;
-};
-
-// An image of the user's own, built FROM the image under test, removed on destruction.
-class DerivedImage {
-public:
-  DerivedImage(const std::string& context_dir) : m_name("localhost/lockstep-test-app:" + random_suffix())
-  {
-    RunResult built = run_podman({"build", "--quiet", "--layers=false", "-t", m_name, context_dir});
-    INFO(built.err);
-    REQUIRE(built.exit_code == 0);
-  }
-  ~DerivedImage()
-  {
-    try {
-      run_podman({"rmi", "--force", "--ignore", m_name});
-    } catch (const std::exception&) {
-    }
-  }
-  DerivedImage(const DerivedImage&) = delete;
-  DerivedImage& operator=(const DerivedImage&) = delete;
-
-  const std::string& name() const { return m_name; }
-
-private:
-  std::string m_name;
+  Owned m_container;
 };
 
 } // namespace
@@ -181,12 +172,9 @@ TEST_CASE("the image: static binary on an empty base, non-root, labelled with it
 
   // Its whole file list: what scripts/image-rootfs makes and nothing else.
   TempDir out;
-  RunResult created = run_podman({"create", "--name", "lockstep-test-export-" + random_suffix(), image});
-  REQUIRE(created.exit_code == 0);
-  const std::string container = trimmed(created.out);
-  RunResult exported = run_podman({"export", "--output", out.path() + "/rootfs.tar", container});
-  run_podman({"rm", "--force", container});
-  REQUIRE(exported.exit_code == 0);
+  Owned container(Owned::Kind::container, "lockstep-test-export-");
+  REQUIRE(run_podman({"create", "--name", container.name(), image}).exit_code == 0);
+  REQUIRE(run_podman({"export", "--output", out.path() + "/rootfs.tar", container.name()}).exit_code == 0);
   RunResult listing = lockstep::test::run_command({"/usr/bin/tar", "--numeric-owner", "-tvf", out.path() + "/rootfs.tar"});
   REQUIRE(listing.exit_code == 0);
   CHECK_THAT(listing.out, ContainsSubstring("-rwxr-xr-x 0/0") && ContainsSubstring(" lockstep\n"));
@@ -292,7 +280,10 @@ TEST_CASE("an image of one's own migrations: FROM the image, COPY migrations /mi
   readable_by_all(context.path() + "/migrations");
   // README's two lines, with the image under test for `lockstep`.
   context.write("Containerfile", "FROM " + image_under_test() + "\nCOPY migrations /migrations\n");
-  DerivedImage app(context.path());
+  Owned app(Owned::Kind::image, "localhost/lockstep-test-app:");
+  RunResult built = run_podman({"build", "--quiet", "--layers=false", "-t", app.name(), context.path()});
+  INFO(built.err);
+  REQUIRE(built.exit_code == 0);
 
   // No mount: the revisions come from the image itself.
   HardenedRun run(app.name());
