@@ -362,6 +362,7 @@ podFailurePolicy:
     - action: Ignore
       onPodConditions:
         - type: DisruptionTarget
+          status: "True"
 {{- end -}}
 
 {{/* A Job running one lockstep command; pass (dict "ctx" $ "component" "migrate"
