@@ -132,6 +132,14 @@ if tgz:
     c.check("the packaged chart carries no examples", not [m for m in members if "/examples/" in m], str(members))
 c.check("no files/migrations in the chart", not os.path.lexists(os.path.join(CHART, "files", "migrations")))
 
+with open(os.path.join(CHART, "Chart.yaml")) as f:
+    meta = yaml.safe_load(f)
+with open(os.path.join(CHART, "templates", "_helpers.tpl")) as f:
+    helpers = f.read()
+fallbacks = dict(re.findall(r'define "lockstep\.(chartVersion|appVersion)" -}}\n.*?else -}}([^{]+){{', helpers))
+c.check("the helpers' fallback versions are Chart.yaml's", fallbacks == {"chartVersion": meta["version"],
+                                                                          "appVersion": meta["appVersion"]}, str(fallbacks))
+
 # --- no migrations: a clear refusal -----------------------------------------
 refused("defaults (no migrations)", [], "no migrations given")
 refused("two sources", ["-f", EXAMPLE, "--set", "migrations.fromImage=true"], "exactly one of")
@@ -236,8 +244,10 @@ off = values_file("off", {"kubernetes": {"annotate": False, "events": False}, "m
 with open(off, "w") as f:
     f.write("kubernetes:\n  annotate: off\n  events: false\nmigrations:\n  fromImage: true\n")
 objs = render("reporting off (unquoted off)", ["-f", off])
-c.check("reporting off: no ServiceAccount, Role or RoleBinding",
-        not find(objs, "ServiceAccount") and not find(objs, "Role") and not find(objs, "RoleBinding"))
+c.check("reporting off: no Role, RoleBinding or hook ServiceAccount",
+        not find(objs, "Role") and not find(objs, "RoleBinding") and not [s for s in find(objs, "ServiceAccount") if hook_of(s)])
+c.check("reporting off: the pods' ServiceAccount still exists (app pods name it), without a token",
+        [(s["metadata"]["name"], s["automountServiceAccountToken"]) for s in find(objs, "ServiceAccount")] == [("r-lockstep", False)])
 for job in find(objs, "Job"):
     pod = job["spec"]["template"]["spec"]
     c.check("reporting off: no token, no serviceAccountName", "serviceAccountName" not in pod and
@@ -259,6 +269,9 @@ c.check("existing ServiceAccount: its Roles are bound to it", len(bindings) == 2
     b["subjects"] == [{"kind": "ServiceAccount", "name": "shop-app", "namespace": "shop"}] for b in bindings), str(bindings))
 c.check("existing ServiceAccount: the Job runs as it",
         all(j["spec"]["template"]["spec"]["serviceAccountName"] == "shop-app" for j in find(objs, "Job")))
+objs = render("existing ServiceAccount unnamed, reporting off", ["--set", "migrations.fromImage=true", "--set", "serviceAccount.create=false",
+                                                                 "--set", "kubernetes.annotate=off", "--set", "kubernetes.events=false"])
+c.check("reporting off, no ServiceAccount: nothing of RBAC", not find(objs, "ServiceAccount") and not find(objs, "Role"))
 refused("serviceAccount.create=false without a name", ["--set", "migrations.fromImage=true",
                                                        "--set", "serviceAccount.create=false"], "serviceAccount.name")
 
@@ -343,7 +356,7 @@ objs = render("pod options", ["-f", values_file("pod", {
     "extraEnv": [{"name": "PGSSLROOTCERT", "value": "/ca/ca.crt"}],
     "extraVolumes": [{"name": "ca", "secret": {"secretName": "db-ca"}}],
     "extraVolumeMounts": [{"name": "ca", "mountPath": "/ca", "readOnly": True}],
-    "securityContext": {"runAsUser": None, "runAsGroup": None},
+    "securityContext": {"runAsUser": None, "runAsGroup": None}, "command": ["/usr/local/bin/lockstep"],
 })])
 for job in find(objs, "Job"):
     pod = job["spec"]["template"]["spec"]
@@ -354,6 +367,7 @@ for job in find(objs, "Job"):
             and {"name": "ca", "secret": {"secretName": "db-ca"}} in pod["volumes"]
             and {"name": "ca", "mountPath": "/ca", "readOnly": True} in ct["volumeMounts"])
     c.check("pod options: runAsUser can be left to the platform (OpenShift)", "runAsUser" not in ct["securityContext"])
+    c.check("pod options: command", ct["command"] == ["/usr/local/bin/lockstep"])
 
 # --- the schema is strict ---------------------------------------------------
 for bad, why in ((["--set", "migrate.backofLimit=3"], "backofLimit"), (["--set", "config.lockTimeot=1s"], "lockTimeot"),
@@ -386,6 +400,13 @@ objs = render("app chart, migrate mode", ["-f", app_values, "--set", "lockstep.i
 for d in find(objs, "Deployment"):
     c.check("app chart: migrate mode runs upgrade heads", d["spec"]["template"]["spec"]["initContainers"][0]["args"] ==
             ["upgrade", "heads"])
+# Older Helm without .Subcharts: the templates take a plain dict of lockstep's values.
+with open(os.path.join(app, "templates", "deployment.yaml")) as f:
+    text = f.read()
+with open(os.path.join(app, "templates", "deployment.yaml"), "w") as f:
+    f.write(text.replace(".Subcharts.lockstep", 'dict "Values" .Values.lockstep "Release" .Release'))
+by_dict = render("app chart, dict context", ["-f", app_values], release="shop", chart=app)
+c.check("app chart: the dict context renders the same Deployment", find(by_dict, "Deployment") == deployments)
 result = template([], release="shop", chart=app)
 c.check("app chart without migrations: the same clear refusal", result.returncode != 0 and "no migrations given" in result.stderr,
         result.stderr[-300:])

@@ -34,8 +34,10 @@ context `.Subcharts.lockstep`. They never read a parent chart's values.
 {{- end -}}
 {{- end -}}
 
+{{/* Chart.yaml's version and appVersion; called with a plain dict (no .Chart),
+     the same numbers written here (tests/deploy/chart_test.py compares them). */}}
 {{- define "lockstep.chartVersion" -}}
-{{- if and .Chart (eq .Chart.Name "lockstep") -}}{{ .Chart.Version }}{{- else -}}0.1.0{{- end -}}
+{{- if and .Chart (eq .Chart.Name "lockstep") -}}{{ .Chart.Version }}{{- else -}}0.2.0{{- end -}}
 {{- end -}}
 
 {{- define "lockstep.appVersion" -}}
@@ -86,8 +88,12 @@ off
 {{- define "lockstep.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "lockstep.fullname" .) .Values.serviceAccount.name | trunc 63 | trimSuffix "-" -}}
+{{- else if .Values.serviceAccount.name -}}
+{{- .Values.serviceAccount.name -}}
+{{- else if include "lockstep.reports" . -}}
+{{- fail "serviceAccount.name: reporting (kubernetes.annotate or kubernetes.events) needs a ServiceAccount to bind the Role to; with serviceAccount.create=false name an existing one" -}}
 {{- else -}}
-{{- required "serviceAccount.name: reporting (kubernetes.annotate or kubernetes.events) needs a ServiceAccount; with serviceAccount.create=false name an existing one" .Values.serviceAccount.name -}}
+default
 {{- end -}}
 {{- end -}}
 
@@ -142,9 +148,7 @@ off
 {{- if and .Values.rollback.hook.enabled .Values.argocd.enabled -}}
 {{- fail "lockstep: Argo CD runs no rollback hooks; with argocd.enabled use rollback.job (README: 'Rolling back')" -}}
 {{- end -}}
-{{- if include "lockstep.reports" . -}}
 {{- $_ := include "lockstep.serviceAccountName" . -}}
-{{- end -}}
 {{- end -}}
 
 {{/* Hook annotations; pass (dict "ctx" $ "events" (list ...) "weight" N).
@@ -298,6 +302,10 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 - name: {{ .name }}
   image: {{ include "lockstep.image" .ctx }}
   imagePullPolicy: {{ .ctx.Values.image.pullPolicy }}
+  {{- with .ctx.Values.command }}
+  command:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   args:
     {{- toYaml .args | nindent 4 }}
   env:
