@@ -140,6 +140,9 @@ fallbacks = dict(re.findall(r'define "lockstep\.(chartVersion|appVersion)" -}}\n
 c.check("the helpers' fallback versions are Chart.yaml's", fallbacks == {"chartVersion": meta["version"],
                                                                           "appVersion": meta["appVersion"]}, str(fallbacks))
 
+refused("Kubernetes before 1.26 (podFailurePolicy)", ["--set", "migrations.fromImage=true", "--kube-version", "1.25.0"],
+        "kubeVersion")
+
 # --- no migrations: a clear refusal -----------------------------------------
 refused("defaults (no migrations)", [], "no migrations given")
 refused("two sources", ["-f", EXAMPLE, "--set", "migrations.fromImage=true"], "exactly one of")
@@ -400,6 +403,8 @@ objs = render("app chart, migrate mode", ["-f", app_values, "--set", "lockstep.i
 for d in find(objs, "Deployment"):
     c.check("app chart: migrate mode runs upgrade heads", d["spec"]["template"]["spec"]["initContainers"][0]["args"] ==
             ["upgrade", "heads"])
+app_lint = run([HELM, "lint", "--strict", app, "-f", app_values])
+c.check("app chart: helm lint --strict", app_lint.returncode == 0, app_lint.stdout + app_lint.stderr)
 # Older Helm without .Subcharts: the templates take a plain dict of lockstep's values.
 with open(os.path.join(app, "templates", "deployment.yaml")) as f:
     text = f.read()
