@@ -2,6 +2,7 @@
 
 #include "db/session_connection.hpp"
 #include "util/sql_quote.hpp"
+#include "util/strings.hpp"
 
 #include <sstream>
 
@@ -88,6 +89,9 @@ try {
   using util::quote_ident;
   schema::Model model;
   pqxx::nontransaction tx(m_session.m_connection->conn);
+  // Names print as the default search path makes them, whatever the SQL
+  // that ran on this session set (a pg_dump file empties it).
+  tx.exec("RESET search_path");
 
   for (const auto& r : tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN "
                                "('information_schema', 'public') AND" + not_in_extension("pg_namespace", "oid") +
@@ -180,7 +184,10 @@ try {
          "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
          "CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' ELSE '' END, "
          "CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, " +
-         collate_clause("a.attcollation", "t.typcollation") +
+         collate_clause("a.attcollation", "t.typcollation") + ", (SELECT concat_ws(E'\\n', 'INCREMENT BY ' || "
+         "s.seqincrement, 'MINVALUE ' || s.seqmin, 'MAXVALUE ' || s.seqmax, 'START WITH ' || s.seqstart, 'CACHE ' || "
+         "s.seqcache, CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END) FROM pg_sequence s WHERE a.attidentity <> "
+         "'' AND s.seqrelid = pg_get_serial_sequence(c.oid::regclass::text, a.attname)::regclass)" +
          " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
          "JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
          "WHERE NOT c.relispartition AND" + tables_where + "ORDER BY 1, a.attnum")) {
@@ -192,6 +199,9 @@ try {
     column.identity = text_of(r[5]);
     column.generated = text_of(r[6]);
     column.collation = text_of(r[7]);
+    for (const auto& option : util::split_list(text_of(r[8]), '\n')) {
+      column.identity_options.push_back(option);
+    }
     table.column_order.push_back(r[1].c_str());
     table.columns[r[1].c_str()] = column;
   }
@@ -236,7 +246,8 @@ try {
          "'n' AND (d.refclassid = 'pg_class'::regclass OR (d.refclassid = 'pg_type'::regclass AND EXISTS (SELECT 1 "
          "FROM pg_type t JOIN pg_class tc ON tc.oid = t.typrelid WHERE t.oid = d.refobjid AND tc.relkind <> 'c')))) "
          "FROM pg_proc p WHERE p.prokind IN ('f', 'p') AND p.pronamespace" + user_ns + " AND" +
-         not_in_extension("pg_proc", "p.oid"))) {
+         not_in_extension("pg_proc", "p.oid") + "AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = "
+         "'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')")) {
     schema::Function& function = model.functions[r[0].c_str()];
     function.definition = r[1].c_str();
     function.result = text_of(r[2]);
@@ -330,7 +341,7 @@ try {
          " UNION ALL SELECT 'pg_cast'::regclass, oid, format_type(castsource, NULL), '' FROM pg_cast WHERE oid >= 16384"
          " UNION ALL SELECT 'pg_transform'::regclass, oid, format_type(trftype, NULL), '' FROM pg_transform WHERE oid >= "
          "16384) u WHERE NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = u.classid AND x.objid = u.objid AND "
-         "x.deptype = 'e') ORDER BY 1")) {
+         "x.deptype IN ('e', 'i')) ORDER BY 1")) {
     model.unsupported.push_back(schema::Unsupported{r[0].c_str(), r[1].c_str()});
   }
   return model;

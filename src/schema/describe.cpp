@@ -4,6 +4,19 @@
 
 namespace lockstep::schema {
 
+namespace {
+
+std::string identity_options(const Column& c)
+{
+  std::string out;
+  for (const auto& option : c.identity_options) {
+    out += (out.empty() ? "" : " ") + option;
+  }
+  return out;
+}
+
+} // namespace
+
 std::vector<std::string> describe(const Model& m)
 {
   std::vector<std::string> lines;
@@ -58,7 +71,7 @@ std::vector<std::string> describe(const Model& m)
     for (const auto& [column, c] : t.columns) {
       add("table " + name + " column " + column + " " + c.type + (c.collation.empty() ? "" : " collate " + c.collation) +
           (c.not_null ? " not null" : "") + (c.default_expr.empty() ? "" : " default " + c.default_expr) +
-          (c.identity.empty() ? "" : " identity " + c.identity) +
+          (c.identity.empty() ? "" : " identity " + c.identity + " (" + identity_options(c) + ")") +
           (c.generated.empty() ? "" : " generated " + c.generated));
     }
     for (const auto& [constraint, c] : t.constraints) {

@@ -21,7 +21,7 @@ std::string column_sql(const std::string& name, const Column& c)
     sql += " GENERATED ALWAYS AS (" + c.generated + ") STORED";
   }
   if (!c.identity.empty()) {
-    sql += " GENERATED " + c.identity + " AS IDENTITY";
+    sql += " GENERATED " + c.identity + " AS IDENTITY (" + join(c.identity_options, " ") + ")";
   }
   if (!c.default_expr.empty()) {
     sql += " DEFAULT " + c.default_expr;
@@ -100,7 +100,14 @@ void alter_columns(Context& c, const std::string& table_name, const Table& old, 
             (want.default_expr.empty() ? " DROP DEFAULT;" : " SET DEFAULT " + want.default_expr + ";"));
     }
     if (was.identity != want.identity && !want.identity.empty()) {
-      c.add(alter + "ALTER COLUMN " + col + " ADD GENERATED " + want.identity + " AS IDENTITY;");
+      c.add(alter + "ALTER COLUMN " + col + " ADD GENERATED " + want.identity + " AS IDENTITY (" +
+            join(want.identity_options, " ") + ");");
+    } else if (!want.identity.empty() && was.identity_options != want.identity_options) {
+      std::string options;
+      for (const auto& option : want.identity_options) {
+        options += " SET " + option;
+      }
+      c.add(alter + "ALTER COLUMN " + col + options + ";");
     }
     if (was.not_null != want.not_null && want.identity.empty()) {
       c.add(alter + "ALTER COLUMN " + col + (want.not_null ? " SET NOT NULL;" : " DROP NOT NULL;"));

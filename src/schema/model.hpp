@@ -23,6 +23,7 @@ struct Column {
   bool not_null = false;
   std::string default_expr;  // pg_get_expr(); empty for none
   std::string identity;      // "", "ALWAYS" or "BY DEFAULT"
+  std::vector<std::string> identity_options;  // its sequence: "INCREMENT BY 1", "MINVALUE 1", ..., "NO CYCLE"
   std::string generated;     // the stored generation expression, or empty
 };
 
