@@ -34,15 +34,15 @@ std::string collate_clause(const std::string& collation, const std::string& type
          "pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = " + collation + ") END";
 }
 
-std::map<std::string, std::string> parse_options(const std::string& lines)
+std::vector<std::pair<std::string, std::string>> parse_options(const std::string& lines)
 {
-  std::map<std::string, std::string> options;
+  std::vector<std::pair<std::string, std::string>> options;
   std::istringstream in(lines);
   std::string line;
   while (std::getline(in, line)) {
     size_t eq = line.find('=');
     if (eq != std::string::npos) {
-      options[line.substr(0, eq)] = line.substr(eq + 1);
+      options.emplace_back(line.substr(0, eq), line.substr(eq + 1));
     }
   }
   return options;
@@ -295,7 +295,7 @@ try {
          "'pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_namespace'::regclass) AND "
          "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classoid AND x.objid = d.objoid AND x.deptype = "
          "'e') AND CASE WHEN d.classoid = 'pg_namespace'::regclass THEN o.identity NOT LIKE 'pg\\_%' AND o.identity NOT "
-         "IN ('information_schema', 'public') ELSE o.schema NOT LIKE 'pg\\_%' AND o.schema <> 'information_schema' END")) {
+         "IN ('information_schema', 'public') ELSE coalesce(o.schema, '') NOT LIKE 'pg\\_%' AND coalesce(o.schema, '') <> 'information_schema' END")) {
     const std::string target = comment_target(r[0].c_str(), r[1].c_str());
     const std::string object = text_of(r[3]);
     if (model.tables.count(object) != 0 || model.views.count(object) != 0 || model.indexes.count(object) != 0 ||

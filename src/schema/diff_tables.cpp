@@ -32,7 +32,9 @@ std::string column_sql(const std::string& name, const Column& c)
   return sql;
 }
 
-std::string options_sql(const std::map<std::string, std::string>& options)
+using Options = std::vector<std::pair<std::string, std::string>>;
+
+std::string options_sql(const Options& options)
 {
   std::vector<std::string> items;
   for (const auto& [key, value] : options) {
@@ -118,16 +120,19 @@ void alter_columns(Context& c, const std::string& table_name, const Table& old, 
 void alter_table_properties(Context& c, const std::string& name, const Table& old, const Table& table)
 {
   const std::string alter = "ALTER TABLE " + name + " ";
-  std::map<std::string, std::string> set;
+  // Compared by key: their order is only how they were written.
+  const std::map<std::string, std::string> was(old.options.begin(), old.options.end());
+  const std::map<std::string, std::string> want(table.options.begin(), table.options.end());
+  Options set;
   std::vector<std::string> reset;
   for (const auto& [key, value] : table.options) {
-    auto it = old.options.find(key);
-    if (it == old.options.end() || it->second != value) {
-      set[key] = value;
+    auto it = was.find(key);
+    if (it == was.end() || it->second != value) {
+      set.emplace_back(key, value);
     }
   }
   for (const auto& [key, value] : old.options) {
-    if (table.options.count(key) == 0) {
+    if (want.count(key) == 0) {
       reset.push_back(key);
     }
   }

@@ -36,7 +36,7 @@ struct Table {
   std::map<std::string, Column> columns;       // a partition's columns come from its parent: none here
   std::vector<std::string> column_order;       // as created, for CREATE TABLE
   std::map<std::string, Constraint> constraints;  // local ones only (not inherited by a partition)
-  std::map<std::string, std::string> options;  // storage parameters: fillfactor -> 70
+  std::vector<std::pair<std::string, std::string>> options;  // storage parameters as stored: {fillfactor, 70}
   std::string partition_key;  // pg_get_partkeydef(): "RANGE (created_at)"; empty when not partitioned
   std::string parent;         // the partitioned table this one is a partition of
   std::string bound;          // "FOR VALUES FROM (...) TO (...)", "DEFAULT"
