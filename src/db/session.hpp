@@ -10,7 +10,6 @@
 
 #include "db/connection_url.hpp"
 #include "db/state_sql.hpp"
-#include "schema/model.hpp"
 
 #include <chrono>
 #include <map>
@@ -117,15 +116,9 @@ public:
   // schema file, CREATE/DROP DATABASE).
   void execute(const std::string& sql);
 
-  // The public-facing schema as sorted lines, one per object and property,
-  // lockstep's own tables left out: what `check` compares.
-  std::vector<std::string> describe_schema();
-
-  // The user schema as a model, for autogenerate (schema/diff).
-  schema::Model read_model();
-
 private:
-  struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/
+  friend class CatalogReader;  // db/catalog_reader: reads the catalog on this connection
+  struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/ (session_connection.hpp)
 
   void connect_with_retries(std::chrono::milliseconds connect_timeout);
   [[noreturn]] void lost(const std::exception& e);
