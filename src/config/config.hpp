@@ -1,6 +1,6 @@
 // Configuration: every setting, where it comes from, and what it means.
 //
-// Sources, highest first (DESIGN.md, "Configuration"):
+// Sources, highest first (README.md, "Configuration"):
 //   1. command-line flags          --lock-timeout 5m
 //   2. the environment             LOCKSTEP_LOCK_TIMEOUT=5m
 //   3. .env in the working dir     LOCKSTEP_LOCK_TIMEOUT=5m
@@ -51,6 +51,7 @@ struct Config {
   LockMode lock_mode = LockMode::advisory;
   std::string schema;   // desired-state SQL file or folder
   std::string dev_url;  // server for scratch databases
+  bool schema_ownership = false;  // OWNER TO / GRANT in the desired state: run (true) or skip with a notice
   std::string config_file;  // the YAML file that was read, if any
   std::string run_by;       // POD_NAME, else the host name
 };

@@ -448,7 +448,7 @@ TEST_CASE("check: the example app's migrations build its desired schema; drift i
   RunResult drift = run_lockstep({"--database-url", target.url(), "--migrations", source + "/migrations", "--schema",
                                   schema.path(), "check"});
   CHECK(drift.exit_code == 7);
-  CHECK_THAT(drift.out, ContainsSubstring("+ table public.audit_log column id bigint") &&
+  CHECK_THAT(drift.out, ContainsSubstring("+ table audit_log column id bigint") &&
                           ContainsSubstring("edited_at timestamp with time zone not null"));
   CHECK(scratch_left() == before);
 
