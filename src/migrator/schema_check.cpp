@@ -84,6 +84,7 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   const std::string suffix = util::random_hex(6);
   const std::string replayed = "lockstep_dev_" + suffix + "_m";
   const std::string wanted = "lockstep_dev_" + suffix + "_s";
+  log::event(log::Level::debug, "scratch databases " + replayed + " (migrations) and " + wanted + " (desired schema)");
   ScratchDatabases scratch(admin, {replayed, wanted});
   // Later keywords win in a libpq connection string: the same server, another database.
   auto on = [&](const std::string& dbname) { return server.conninfo + " dbname='" + dbname + "'"; };
