@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/format.hpp"
+#include "db/client_version.hpp"
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
 #include "lint/lint.hpp"
@@ -17,8 +18,6 @@
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
-#include <libpq-fe.h>
-#include <pqxx/version>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -437,7 +436,7 @@ int cmd_lint(const config::Config& config, const Options& options, std::ostream&
 int cmd_version(const config::Config&, const Options&, std::ostream& out, report::RunSummary&)
 {
   out << "lockstep " << LOCKSTEP_VERSION << "\n";
-  out << "built with " << __VERSION__ << ", libpq " << PQlibVersion() << ", libpqxx " << PQXX_VERSION << "\n";
+  out << "built with " << __VERSION__ << ", " << db::client_versions() << "\n";
   return 0;
 }
 

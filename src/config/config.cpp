@@ -2,7 +2,6 @@
 
 #include "config/dotenv.hpp"
 #include "config/yaml_file.hpp"
-#include "script/revision_file.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -43,7 +42,7 @@ bool bool_of(const std::string& key, const std::string& value, const std::string
 std::string identifier_of(const std::string& key, const std::string& value, const std::string& source)
 {
   // Table and schema names follow the revision-id alphabet: letters, digits, '_'.
-  if (!value.empty() && !script::valid_revision_id(value)) {
+  if (!value.empty() && !util::is_short_identifier(value)) {
     bad_value(key, value, source, "use up to 32 letters, digits and '_'");
   }
   return value;

@@ -1,6 +1,6 @@
 // Configuration: every setting, where it comes from, and what it means.
 //
-// Sources, highest first (DESIGN.md, "Configuration"):
+// Sources, highest first (README.md, "Configuration"):
 //   1. command-line flags          --lock-timeout 5m
 //   2. the environment             LOCKSTEP_LOCK_TIMEOUT=5m
 //   3. .env in the working dir     LOCKSTEP_LOCK_TIMEOUT=5m

@@ -421,7 +421,7 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
     failure.committed_some = committed_some;
     int line = 0;
     if (index < step.statements.size()) {
-      const script::Statement& stmt = step.statements[index];
+      const Statement& stmt = step.statements[index];
       line = stmt.line;
       if (auto query_line = query_line_of_error(e.what())) {
         // Only a line within the statement (not BEGIN or the bookkeeping).

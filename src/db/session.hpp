@@ -3,14 +3,13 @@
 //
 // A Session is one connection. It knows lockstep's tables (TableNames) but
 // nothing about graphs or targets: the migrator hands it text to run.
-// Failures become lockstep::Error with DESIGN.md's exit codes; messages carry
+// Failures become lockstep::Error with README.md's exit codes; messages carry
 // the redacted target only, never the password. A SIGTERM cancels the
 // running statement (see util/interrupt.hpp).
 #pragma once
 
 #include "db/connection_url.hpp"
 #include "db/state_sql.hpp"
-#include "script/statements.hpp"
 
 #include <chrono>
 #include <map>
@@ -37,11 +36,17 @@ struct DatabaseState {
   std::optional<DirtyState> dirty;
 };
 
+// One statement of a revision, as the migrator split it.
+struct Statement {
+  std::string sql;  // without its trailing semicolon
+  int line = 0;     // 1-based line in the file where it starts
+};
+
 // One revision's worth of work, ready to run.
 struct StepBatch {
   std::string revision;
   std::string location;                      // the file, or "(stored in the database)"
-  std::vector<script::Statement> statements;
+  std::vector<Statement> statements;
   std::string bookkeeping;                   // version table, lockstep_applied, lockstep_history
   bool transactional = true;
   // For the lockstep_history row written when the step fails.
@@ -50,7 +55,7 @@ struct StepBatch {
   std::string run_by;
 };
 
-// How migration statements run (DESIGN.md: statement_timeout, ddl_lock_timeout).
+// How migration statements run (README.md, "Configuration": statement_timeout, ddl_lock_timeout).
 struct RunLimits {
   std::optional<std::chrono::milliseconds> statement_timeout;
   std::optional<std::chrono::milliseconds> ddl_lock_timeout;  // PostgreSQL lock_timeout

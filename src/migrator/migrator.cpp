@@ -192,12 +192,12 @@ std::vector<db::StepBatch> Migrator::check_plan(const Snapshot& snap, const std:
     db::StepBatch batch = build_step(snap.catalog, step, names, m_config.run_by);
     if (batch.transactional) {
       for (const auto& stmt : batch.statements) {
-        if (auto why = script::needs_own_transaction(stmt)) {
+        if (auto why = script::needs_own_transaction(stmt.sql)) {
           throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
                       " cannot run inside a transaction block; put it in a revision of its own with the header "
                       "'-- Transactional: false'. Nothing was run.");
         }
-        if (auto why = script::controls_transaction(stmt)) {
+        if (auto why = script::controls_transaction(stmt.sql)) {
           throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
                       " ends lockstep's per-revision transaction; remove it (each revision already runs in its "
                       "own transaction) or mark the revision '-- Transactional: false'. Nothing was run.");

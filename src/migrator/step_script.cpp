@@ -33,7 +33,9 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   const std::string& sql = up ? rev.upgrade_sql : rev.downgrade_sql;
   const int first_line = up ? rev.upgrade_line : rev.downgrade_line;
   if (mode == Statements::split) {
-    batch.statements = script::split_statements(sql, batch.location, first_line);
+    for (auto& statement : script::split_statements(sql, batch.location, first_line)) {
+      batch.statements.push_back({std::move(statement.sql), statement.line});
+    }
   } else if (script::has_sql(sql)) {
     batch.statements.push_back({std::string(util::trim(sql)), first_line});
   }

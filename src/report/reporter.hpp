@@ -1,4 +1,4 @@
-// Reporting a run back to Kubernetes (DESIGN.md, "Reporting back to
+// Reporting a run back to Kubernetes (README.md, "Reporting back to
 // Kubernetes"):
 //   - always: the one-line JSON termination message (summary.hpp), written
 //     to Settings::termination_log, else /dev/termination-log when it exists

@@ -169,15 +169,7 @@ std::string branch_label_problem(std::string_view label)
 
 bool valid_revision_id(std::string_view id)
 {
-  if (id.empty() || id.size() > 32) {
-    return false;
-  }
-  for (char c : id) {
-    if (!(util::is_alpha(c) || (c >= '0' && c <= '9') || c == '_')) {
-      return false;
-    }
-  }
-  return true;
+  return util::is_short_identifier(id);
 }
 
 bool has_sql(std::string_view sql)

@@ -1,6 +1,6 @@
 // One migration file: its header and its two SQL sections.
 //
-// Format (DESIGN.md, "Migration files"):
+// Format (README.md, "Migration files"):
 //
 //   -- Revision ID: 3f2a9c1e7b4d
 //   -- Revises: 1c0d3e5f7a9b

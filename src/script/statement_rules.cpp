@@ -10,9 +10,9 @@ namespace lockstep::script {
 namespace {
 
 // The JSON parse tree of one statement: {"version":...,"stmts":[{"stmt":{"IndexStmt":{...}}...}]}.
-std::string parse_tree(const Statement& stmt)
+std::string parse_tree(const std::string& sql)
 {
-  PgQueryParseResult result = pg_query_parse(stmt.sql.c_str());
+  PgQueryParseResult result = pg_query_parse(sql.c_str());
   std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> guard(
     &result, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
   if (result.error != nullptr || result.parse_tree == nullptr) {
@@ -59,12 +59,12 @@ bool may_matter(const std::string& sql)
 
 } // namespace
 
-std::optional<std::string> needs_own_transaction(const Statement& stmt)
+std::optional<std::string> needs_own_transaction(const std::string& sql)
 {
-  if (!may_matter(stmt.sql)) {
+  if (!may_matter(sql)) {
     return std::nullopt;
   }
-  const std::string tree = parse_tree(stmt);
+  const std::string tree = parse_tree(sql);
   const std::string type = node_type(tree);
   if (type == "IndexStmt" && has(tree, "\"concurrent\":true")) {
     return "CREATE INDEX CONCURRENTLY";
@@ -99,12 +99,12 @@ std::optional<std::string> needs_own_transaction(const Statement& stmt)
   return std::nullopt;
 }
 
-std::optional<std::string> controls_transaction(const Statement& stmt)
+std::optional<std::string> controls_transaction(const std::string& sql)
 {
-  if (!may_matter(stmt.sql)) {
+  if (!may_matter(sql)) {
     return std::nullopt;
   }
-  const std::string tree = parse_tree(stmt);
+  const std::string tree = parse_tree(sql);
   if (node_type(tree) != "TransactionStmt") {
     return std::nullopt;
   }

@@ -9,12 +9,12 @@
 
 namespace lockstep::script {
 
-// Why `stmt` cannot run inside a transaction block (CREATE INDEX
+// Why `sql` cannot run inside a transaction block (CREATE INDEX
 // CONCURRENTLY, VACUUM, CREATE DATABASE, ...), or nullopt.
-std::optional<std::string> needs_own_transaction(const Statement& stmt);
+std::optional<std::string> needs_own_transaction(const std::string& sql);
 
-// Why `stmt` must not appear in a transactional revision (BEGIN, COMMIT,
+// Why `sql` must not appear in a transactional revision (BEGIN, COMMIT,
 // ROLLBACK...: lockstep owns that transaction), or nullopt. Savepoints are fine.
-std::optional<std::string> controls_transaction(const Statement& stmt);
+std::optional<std::string> controls_transaction(const std::string& sql);
 
 } // namespace lockstep::script

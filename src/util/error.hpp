@@ -1,7 +1,7 @@
 // Errors and exit codes.
 //
 // Every failure that reaches the user is an lockstep::Error carrying the exit
-// code from DESIGN.md. Lower layers throw; the CLI catches once, at the top,
+// code from README.md ("Exit codes"). Lower layers throw; the CLI catches once, at the top,
 // prints the message and returns the code. Messages must never contain a
 // password or token: build them from redacted values only.
 #pragma once

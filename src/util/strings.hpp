@@ -21,6 +21,20 @@ constexpr bool is_alpha(char c)
 {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+// 1 to 32 of [A-Za-z0-9_]: a revision id, and the names lockstep gives its
+// own tables and schema.
+constexpr bool is_short_identifier(std::string_view id)
+{
+  if (id.empty() || id.size() > 32) {
+    return false;
+  }
+  for (char c : id) {
+    if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
 
 // `text` without leading and trailing white space.
 constexpr std::string_view trim(std::string_view text)

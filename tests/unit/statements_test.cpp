@@ -149,8 +149,8 @@ TEST_CASE("statements that cannot run in a transaction, and ones that end it", "
   for (const auto& row : rows) {
     INFO(row.sql);
     script::Statement stmt{row.sql, 1};
-    auto own = script::needs_own_transaction(stmt);
-    auto control = script::controls_transaction(stmt);
+    auto own = script::needs_own_transaction(stmt.sql);
+    auto control = script::controls_transaction(stmt.sql);
     CHECK(own.has_value() == row.needs_own);
     CHECK(control.has_value() == row.controls);
     if (own) {
