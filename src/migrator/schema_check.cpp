@@ -84,6 +84,7 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   const std::string suffix = util::random_hex(6);
   const std::string replayed = "lockstep_dev_" + suffix + "_m";
   const std::string wanted = "lockstep_dev_" + suffix + "_s";
+  log::event(log::Level::debug, "scratch databases " + replayed + " (migrations) and " + wanted + " (desired schema)");
   ScratchDatabases scratch(admin, {replayed, wanted});
   // Later keywords win in a libpq connection string: the same server, another database.
   auto on = [&](const std::string& dbname) { return server.conninfo + " dbname='" + dbname + "'"; };
@@ -108,8 +109,8 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   db::TableNames own;
   own.version_table = config.version_table;
   db::Session migrated_db(db::parse_database_url(on(replayed), {}), own, config.connect_timeout);
-  ReplayedAndDesired both{db::CatalogReader(migrated_db, own).read(),
-                          db::CatalogReader(schema_db, db::TableNames{}).read()};
+  ReplayedAndDesired both{db::CatalogReader(migrated_db, own, config.schema_ownership).read(),
+                          db::CatalogReader(schema_db, db::TableNames{}, config.schema_ownership).read()};
   refuse_unsupported(both.desired, &desired);
   refuse_unsupported(both.replayed, nullptr);
   return both;

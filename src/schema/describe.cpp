@@ -94,6 +94,13 @@ std::vector<std::string> describe(const Model& m)
   for (const auto& [name, p] : m.policies) {
     add("policy " + p.definition);
   }
+  for (const auto& [key, p] : m.privileges) {
+    std::string grants;
+    for (const auto& grant : p.grants) {
+      grants += (grants.empty() ? "" : " ") + grant;
+    }
+    add("privileges of " + key + " owner " + p.owner + " grants " + grants);
+  }
   for (const auto& [target, c] : m.comments) {
     add("comment on " + target + " " + c.text);
   }

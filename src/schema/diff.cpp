@@ -140,6 +140,7 @@ Changes diff(const Model& from, const Model& to)
   create_views(c);
   create_indexes(c, true);    // indexes on materialized views, after the views
   create_triggers_and_policies(c);
+  privileges(c);
   comments(c);
   drop_extensions_and_schemas(c);
   return std::move(c.changes);

@@ -60,6 +60,7 @@ void add_constraints(Context& c, bool foreign_keys);
 void create_indexes(Context& c, bool on_views);
 void create_views(Context& c);
 void create_triggers_and_policies(Context& c);
+void privileges(Context& c);
 void comments(Context& c);
 void drop_extensions_and_schemas(Context& c);
 

@@ -99,6 +99,17 @@ struct Comment {
   std::string part;           // what of it: "column:name", "constraint:name", "trigger:key", "policy:key"; "" for itself
 };
 
+// Who owns an object and what is granted on it (read only when ownership
+// is managed: the `schema_ownership` setting).
+struct Privileges {
+  std::string kind;        // ALTER's word: "TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "FUNCTION", ...
+  std::string grant_kind;  // GRANT's word: "TABLE" for views too, "SEQUENCE", "FUNCTION", "SCHEMA", ...
+  std::string name;        // as the statements name it
+  std::string owner;       // quoted role
+  std::vector<std::string> grants;  // sorted "grantee=PRIVILEGE" ("*" after it: WITH GRANT OPTION)
+  bool default_grants = true;       // never granted or revoked: what the owner gets by default
+};
+
 // An object the catalog holds that lockstep cannot model (a rule, an
 // aggregate, a foreign table...): never dropped silently, reported instead.
 struct Unsupported {
@@ -121,6 +132,7 @@ struct Model {
   std::map<std::string, Trigger> triggers;                // key: "name on table"
   std::map<std::string, Policy> policies;                 // key: "name on table"
   std::map<std::string, Comment> comments;                // key: target
+  std::map<std::string, Privileges> privileges;           // key: "<kind> <name>"; empty unless read
   std::vector<Unsupported> unsupported;
 };
 
