@@ -3,8 +3,8 @@
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
 #include "migrator/lock.hpp"
+#include "migrator/plan_check.hpp"
 #include "migrator/step_script.hpp"
-#include "script/statement_rules.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -175,39 +175,6 @@ Snapshot Migrator::snapshot()
   return read();
 }
 
-// Everything that can be known before running anything; returns the
-// batches to run.
-std::vector<db::StepBatch> Migrator::check_plan(const Snapshot& snap, const std::vector<graph::Step>& steps) const
-{
-  const db::TableNames names = table_names();
-  std::vector<db::StepBatch> batches;
-  batches.reserve(steps.size());
-  for (const auto& step : steps) {
-    const script::Revision& rev = snap.catalog.revision(step.node);
-    const std::string location = snap.catalog.location(step.node);
-    if (step.direction == graph::Direction::down && !rev.reversible()) {
-      throw_usage("revision " + rev.id + " (" + location +
-                  ") has an empty downgrade section, so it is irreversible; nothing was run");
-    }
-    db::StepBatch batch = build_step(snap.catalog, step, names, m_config.run_by);
-    if (batch.transactional) {
-      for (const auto& stmt : batch.statements) {
-        if (auto why = script::needs_own_transaction(stmt.sql)) {
-          throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
-                      " cannot run inside a transaction block; put it in a revision of its own with the header "
-                      "'-- Transactional: false'. Nothing was run.");
-        }
-        if (auto why = script::controls_transaction(stmt.sql)) {
-          throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
-                      " ends lockstep's per-revision transaction; remove it (each revision already runs in its "
-                      "own transaction) or mark the revision '-- Transactional: false'. Nothing was run.");
-        }
-      }
-    }
-    batches.push_back(std::move(batch));
-  }
-  return batches;
-}
 
 Outcome Migrator::upgrade(const std::string& target, const RunOptions& options)
 {
@@ -270,7 +237,7 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
     log::event(log::Level::info, "nothing to do: another run migrated the database to " + rows_text(snap.rows));
     return outcome;
   }
-  std::vector<db::StepBatch> batches = check_plan(snap, steps);
+  std::vector<db::StepBatch> batches = check_plan(snap.catalog, steps, table_names(), m_config.run_by);
 
   db::RunLimits limits;
   limits.statement_timeout = m_config.statement_timeout;

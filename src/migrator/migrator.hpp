@@ -90,7 +90,6 @@ private:
   db::Session& session();
   const db::ConnectionTarget& target();
   Snapshot read();
-  std::vector<db::StepBatch> check_plan(const Snapshot& snap, const std::vector<graph::Step>& steps) const;
 
   config::Config m_config;
   Catalog m_files;
