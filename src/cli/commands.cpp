@@ -33,7 +33,7 @@ namespace {
 // the files load, so the two overlap.
 migrator::Migrator open_migrator(const config::Config& config)
 {
-  migrator::PendingSession pending = migrator::Migrator::connect_in_background(config);
+  migrator::PendingDriver pending = migrator::Migrator::connect_in_background(config);
   return migrator::Migrator(config, script::load_directory(config.migrations), std::move(pending));
 }
 

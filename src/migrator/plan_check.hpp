@@ -14,7 +14,7 @@
 // build_step's Error(internal), since no plan should ask for it.)
 #pragma once
 
-#include "db/session.hpp"
+#include "db/driver.hpp"
 #include "graph/planner.hpp"
 #include "migrator/catalog.hpp"
 #include "migrator/step_script.hpp"
