@@ -35,11 +35,7 @@ std::unique_ptr<Driver> Session::reconnect()
 
 std::unique_ptr<Driver> Session::connect_to(const std::string& database)
 {
-  // libpq takes the last of repeated keywords; the display form names the database.
-  ConnectionTarget target = m_target;
-  target.conninfo += " dbname='" + database + "'";
-  target.display = target.display.substr(0, target.display.rfind('/') + 1) + database;
-  return std::make_unique<Session>(target, TableNames{}, m_connect_timeout);
+  return std::make_unique<Session>(with_database(m_target, database), TableNames{}, m_connect_timeout);
 }
 
 void Session::create_database(const std::string& name)
