@@ -1,5 +1,7 @@
 #include "conformance/driver_cases.hpp"
 
+#include "conformance/revisions.hpp"
+
 #include "migrator/migrator.hpp"
 #include "util/error.hpp"
 
@@ -12,30 +14,12 @@ namespace {
 
 using Rows = std::vector<std::string>;
 
-script::Revision revision(const std::string& id, const std::string& parent, const std::string& up,
-                          const std::string& down, bool transactional = true)
-{
-  script::Revision rev;
-  rev.id = id;
-  if (!parent.empty()) {
-    rev.parents.push_back(parent);
-  }
-  rev.message = "revision " + id;
-  rev.transactional = transactional;
-  rev.upgrade_sql = up;
-  rev.downgrade_sql = down;
-  rev.upgrade_line = 6;
-  rev.downgrade_line = 9;
-  rev.path = id + ".sql";
-  return rev;
-}
-
 // r1 -> r2 -> r3, each creating and dropping a table of its own.
 std::vector<script::Revision> chain()
 {
-  return {revision("r1", "", "CREATE TABLE conformance_r1 (id int);", "DROP TABLE conformance_r1;"),
-          revision("r2", "r1", "CREATE TABLE conformance_r2 (id int);", "DROP TABLE conformance_r2;"),
-          revision("r3", "r2", "CREATE TABLE conformance_r3 (id int);", "DROP TABLE conformance_r3;")};
+  return {make_revision("r1", "", "CREATE TABLE conformance_r1 (id int);", "DROP TABLE conformance_r1;"),
+          make_revision("r2", "r1", "CREATE TABLE conformance_r2 (id int);", "DROP TABLE conformance_r2;"),
+          make_revision("r3", "r2", "CREATE TABLE conformance_r3 (id int);", "DROP TABLE conformance_r3;")};
 }
 
 config::Config config_with(config::LockMode mode = config::LockMode::advisory,
@@ -144,7 +128,7 @@ const std::vector<DriverCase> kCases = {
   {"a failing non-transactional step leaves the database dirty, and the next run refuses it (exit 6)",
    [](DriverFactory& f) {
      auto files = chain();
-     files[1] = revision("r2", "r1", std::string(kFailingStatement) + ";", "SELECT 1;", false);
+     files[1] = make_revision("r2", "r1", std::string(kFailingStatement) + ";", "SELECT 1;", false);
      CHECK(code_of([&] { upgrade(f, files); }) == ExitCode::migration_failed);
      db::DatabaseState state = f.connect()->read_state();
      REQUIRE(state.dirty);

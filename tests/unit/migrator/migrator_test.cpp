@@ -4,6 +4,7 @@
 // the cases below them need a "meanwhile" only a fake can stage.
 
 #include "conformance/driver_cases.hpp"
+#include "conformance/revisions.hpp"
 #include "db/fake_driver.hpp"
 #include "migrator/migrator.hpp"
 #include "util/error.hpp"
@@ -13,6 +14,7 @@
 using lockstep::ExitCode;
 using lockstep::test::FakeDatabase;
 using lockstep::test::FakeDriver;
+using lockstep::test::make_revision;
 
 namespace {
 
@@ -22,24 +24,10 @@ public:
   std::shared_ptr<FakeDatabase> database = std::make_shared<FakeDatabase>();
 };
 
-lockstep::script::Revision revision(const std::string& id, const std::string& parent)
-{
-  lockstep::script::Revision rev;
-  rev.id = id;
-  if (!parent.empty()) {
-    rev.parents.push_back(parent);
-  }
-  rev.upgrade_sql = "CREATE TABLE t_" + id + " (id int);";
-  rev.downgrade_sql = "DROP TABLE t_" + id + ";";
-  rev.upgrade_line = 6;
-  rev.downgrade_line = 9;
-  rev.path = id + ".sql";
-  return rev;
-}
-
 std::vector<lockstep::script::Revision> two()
 {
-  return {revision("a", ""), revision("b", "a")};
+  return {make_revision("a", "", "CREATE TABLE t_a (id int);", "DROP TABLE t_a;"),
+          make_revision("b", "a", "CREATE TABLE t_b (id int);", "DROP TABLE t_b;")};
 }
 
 lockstep::config::Config config()
@@ -125,7 +113,7 @@ TEST_CASE("a version row neither the folder nor the database knows is refused (e
   }
   // The folder has only a, and the database remembers nothing of b
   // (read_applied returns no record): the migrator refuses to guess.
-  lockstep::migrator::Migrator m(config(), {revision("a", "")}, f.connect());
+  lockstep::migrator::Migrator m(config(), {make_revision("a", "", "CREATE TABLE t_a (id int);", "DROP TABLE t_a;")}, f.connect());
   try {
     m.upgrade("heads");
     FAIL("the upgrade should have been refused");

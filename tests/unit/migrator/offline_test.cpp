@@ -1,6 +1,7 @@
 // migrator/offline and migrator/step_script: the text --sql prints and the
 // batches the online path runs, from the same steps.
 
+#include "conformance/revisions.hpp"
 #include "graph/planner.hpp"
 #include "migrator/offline.hpp"
 #include "migrator/plan_check.hpp"
@@ -13,32 +14,15 @@
 #include <sstream>
 
 using lockstep::migrator::Catalog;
+using lockstep::test::make_revision;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-lockstep::script::Revision revision(const std::string& id, const std::string& parent, const std::string& up,
-                                    const std::string& down, bool transactional = true)
-{
-  lockstep::script::Revision rev;
-  rev.id = id;
-  if (!parent.empty()) {
-    rev.parents.push_back(parent);
-  }
-  rev.message = "add " + id;
-  rev.transactional = transactional;
-  rev.upgrade_sql = up;
-  rev.downgrade_sql = down;
-  rev.upgrade_line = 6;
-  rev.downgrade_line = 10;
-  rev.path = "m/" + id + ".sql";
-  return rev;
-}
-
 Catalog two(bool second_transactional = true)
 {
-  return Catalog({revision("a1", "", "-- the users\nCREATE TABLE users (id int);", "DROP TABLE users;"),
-                  revision("b2", "a1", "CREATE INDEX CONCURRENTLY users_id ON users (id);",
+  return Catalog({make_revision("a1", "", "-- the users\nCREATE TABLE users (id int);", "DROP TABLE users;"),
+                  make_revision("b2", "a1", "CREATE INDEX CONCURRENTLY users_id ON users (id);",
                            "DROP INDEX CONCURRENTLY users_id;", second_transactional)});
 }
 
@@ -71,7 +55,7 @@ TEST_CASE("offline: --sql refuses what upgrade refuses, before printing anything
     FAIL("a transactional CREATE INDEX CONCURRENTLY should have been refused");
   } catch (const lockstep::Error& e) {
     CHECK(e.code() == lockstep::ExitCode::usage);
-    CHECK_THAT(e.what(), ContainsSubstring("m/b2.sql:6") && ContainsSubstring("cannot run inside a transaction block"));
+    CHECK_THAT(e.what(), ContainsSubstring("b2.sql:6") && ContainsSubstring("cannot run inside a transaction block"));
   }
   CHECK(out.str().empty());
   CHECK_THROWS_AS(lockstep::migrator::offline_downgrade_sql(two(false), "a1", {}, "dba", out), lockstep::Error);
