@@ -1,6 +1,5 @@
 #include "migrator/schema_check.hpp"
 
-#include "db/catalog_reader.hpp"
 #include "db/connection_url.hpp"
 #include "db/session.hpp"
 #include "migrator/desired_state.hpp"
@@ -109,8 +108,8 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   db::TableNames own;
   own.version_table = config.version_table;
   db::Session migrated_db(db::parse_database_url(on(replayed), {}), own, config.connect_timeout);
-  ReplayedAndDesired both{db::CatalogReader(migrated_db, own, config.schema_ownership).read(),
-                          db::CatalogReader(schema_db, db::TableNames{}, config.schema_ownership).read()};
+  ReplayedAndDesired both{migrated_db.read_model(config.schema_ownership),
+                          schema_db.read_model(config.schema_ownership)};
   refuse_unsupported(both.desired, &desired);
   refuse_unsupported(both.replayed, nullptr);
   return both;
