@@ -148,6 +148,8 @@ const std::vector<Setting> kSettings = {
    [](Config& c, const std::string& v, const std::string&) { c.fleet_file = v; }},
   {"fleet_schemas", "Fleet: every schema of the database whose name is LIKE this pattern (tenant_%)", false,
    [](Config& c, const std::string& v, const std::string&) { c.fleet_schemas = v; }},
+  {"fleet_query", "Fleet: SQL run on the database returning one column: database URLs or schema names", false,
+   [](Config& c, const std::string& v, const std::string&) { c.fleet_query = v; }},
   {"parallel", "Fleet: targets migrated at once (one connection each) [4]", false,
    [](Config& c, const std::string& v, const std::string& s) { c.parallel = count_of("parallel", v, s, 1); }},
   {"canary", "Fleet: the first N targets run first; the rest start only when all of them passed [0]", false,

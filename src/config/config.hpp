@@ -55,6 +55,7 @@ struct Config {
   // Fleets (README.md, "Fleets"): many targets, each migrated like one database.
   std::string fleet_file;          // a file of database URLs, one per line
   std::string fleet_schemas;       // a LIKE pattern of tenant schemas in database_url
+  std::string fleet_query;         // SQL on database_url returning URLs or schema names
   int parallel = 4;                // targets migrated at once
   int canary = 0;                  // the first K targets run (and must pass) before the rest
   std::optional<int> max_failures; // after this many failed targets no new one starts

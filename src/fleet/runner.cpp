@@ -241,7 +241,7 @@ int run(const config::Config& config, const config::Environment& env, const Requ
 {
   if (request.command != "upgrade" && request.command != "current" && request.command != "status") {
     throw_usage("'" + request.command + "' does not run across a fleet yet (upgrade, current and status do): "
-                "unset fleet_file / fleet_schemas to run it on one database");
+                "unset fleet_file / fleet_schemas / fleet_query to run it on one database");
   }
   if (request.target.find(':') != std::string::npos) {
     throw_usage("a 'from:to' range is only valid with --sql, which does not run across a fleet");

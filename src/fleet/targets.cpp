@@ -36,11 +36,32 @@ std::string id_of_display(const std::string& display)
   return at == std::string::npos ? rest : rest.substr(at + 1);
 }
 
+bool looks_like_url(const std::string& text)
+{
+  return text.find("://") != std::string::npos || text.find('=') != std::string::npos;
+}
+
+Target url_target(const std::string& url, const std::string& id, const config::Config& base,
+                  const config::Environment& env, const std::string& where)
+{
+  Target target;
+  target.config = base;
+  target.config.database_url = expand_variables(url, env, where);
+  try {
+    target.connection = migrator::connection_target(target.config);
+  } catch (const Error& e) {
+    throw_usage(where + ": " + e.what());  // parse_database_url never echoes the URL
+  }
+  target.display = target.connection.display;
+  target.id = id.empty() ? id_of_display(target.display) : id;
+  return target;
+}
+
 } // namespace
 
 bool configured(const config::Config& config)
 {
-  return !config.fleet_file.empty() || !config.fleet_schemas.empty();
+  return !config.fleet_file.empty() || !config.fleet_schemas.empty() || !config.fleet_query.empty();
 }
 
 std::string expand_variables(const std::string& text, const config::Environment& env, const std::string& where)
@@ -86,16 +107,7 @@ std::vector<Target> parse_fleet_file(const std::string& text, const std::string&
     if (words.size() > 2) {
       throw_usage(where + ": expected a database URL, or an id and a database URL, separated by spaces");
     }
-    Target target;
-    target.config = base;
-    target.config.database_url = expand_variables(words.back(), env, where);
-    try {
-      target.connection = migrator::connection_target(target.config);
-    } catch (const Error& e) {
-      throw_usage(where + ": " + e.what());  // parse_database_url never echoes the URL
-    }
-    target.display = target.connection.display;
-    target.id = words.size() == 2 ? words[0] : id_of_display(target.display);
+    Target target = url_target(words.back(), words.size() == 2 ? words[0] : "", base, env, where);
     if (auto [it, fresh] = line_of_id.emplace(target.id, number); !fresh) {
       throw_usage(where + ": target " + target.id + " is already named on line " + std::to_string(it->second) +
                   " (give one of them an id: 'ID URL')");
@@ -111,8 +123,8 @@ std::vector<Target> schema_targets(const std::vector<std::string>& schemas, cons
   const db::ConnectionTarget connection = migrator::connection_target(base);
   for (const auto& schema : schemas) {
     if (!plain_schema_name(schema)) {
-      throw_usage("schema '" + schema + "' matches fleet_schemas '" + base.fleet_schemas +
-                  "' but is not a plain lower-case identifier (a-z, 0-9, _): rename it or narrow the pattern");
+      throw_usage("schema '" + schema + "' (from " + (base.fleet_query.empty() ? "fleet_schemas" : "fleet_query") +
+                  ") is not a plain lower-case identifier (a-z, 0-9, _): rename it or narrow the selection");
     }
     Target target;
     target.id = schema;
@@ -125,6 +137,29 @@ std::vector<Target> schema_targets(const std::vector<std::string>& schemas, cons
   return targets;
 }
 
+std::vector<Target> query_targets(const std::vector<std::string>& rows, const config::Config& base,
+                                  const config::Environment& env)
+{
+  const bool urls = !rows.empty() && looks_like_url(rows.front());
+  std::vector<Target> targets;
+  std::map<std::string, size_t> row_of_id;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::string where = "fleet_query row " + std::to_string(i + 1);
+    if (looks_like_url(rows[i]) != urls) {
+      throw_usage(where + ": the query returned both database URLs and schema names; return one kind");
+    }
+    if (!urls) {
+      continue;
+    }
+    Target target = url_target(rows[i], "", base, env, where);
+    if (auto [it, fresh] = row_of_id.emplace(target.id, i + 1); !fresh) {
+      throw_usage(where + ": target " + target.id + " is already row " + std::to_string(it->second));
+    }
+    targets.push_back(std::move(target));
+  }
+  return urls ? targets : schema_targets(rows, base);
+}
+
 int shard_of(const std::string& id, int count)
 {
   unsigned long long hash = std::stoull(util::sha256_hex(id).substr(0, 15), nullptr, 16);
@@ -133,8 +168,8 @@ int shard_of(const std::string& id, int count)
 
 std::vector<Target> load_targets(const config::Config& config, const config::Environment& env)
 {
-  if (!config.fleet_file.empty() && !config.fleet_schemas.empty()) {
-    throw_usage("fleet_file and fleet_schemas are both set: a fleet is either databases or schemas");
+  if (!config.fleet_file.empty() + !config.fleet_schemas.empty() + !config.fleet_query.empty() > 1) {
+    throw_usage("set one of fleet_file, fleet_schemas and fleet_query: a fleet has one source of targets");
   }
   if (config.shard_index && *config.shard_index >= config.shard_count) {
     throw_usage("shard_index " + std::to_string(*config.shard_index) + " is not below shard_count " +
@@ -150,10 +185,16 @@ std::vector<Target> load_targets(const config::Config& config, const config::Env
     }
     all = parse_fleet_file(text, config.fleet_file, config, env);
   } else {
-    db::Session control(migrator::connection_target(config), migrator::table_names_of(config), config.connect_timeout);
-    all = schema_targets(control.query_column("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE " +
-                                              util::quote_literal(config.fleet_schemas) + " ORDER BY 1"),
-                         config);
+    std::vector<std::string> rows;
+    {
+      db::Session control(migrator::connection_target(config), migrator::table_names_of(config),
+                          config.connect_timeout);
+      rows = control.query_column(config.fleet_query.empty()
+                                    ? "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE " +
+                                        util::quote_literal(config.fleet_schemas) + " ORDER BY 1"
+                                    : config.fleet_query);
+    }
+    all = config.fleet_query.empty() ? schema_targets(rows, config) : query_targets(rows, config, env);
   }
   if (!config.shard_index) {
     return all;

@@ -24,7 +24,7 @@ struct Target {
   db::ConnectionTarget connection;
 };
 
-// True when the configuration names a fleet (fleet_file or fleet_schemas).
+// True when the configuration names a fleet (fleet_file, fleet_schemas or fleet_query).
 bool configured(const config::Config& config);
 
 // Replaces each ${NAME} with env[NAME]; Error(usage) naming `where` for an
@@ -42,13 +42,19 @@ std::vector<Target> parse_fleet_file(const std::string& text, const std::string&
 // tables in it); names must be plain lower-case identifiers.
 std::vector<Target> schema_targets(const std::vector<std::string>& schemas, const config::Config& base);
 
+// The targets of fleet_query's rows (`where` for messages): all database
+// URLs (those holding "://" or "="; ${VAR} expanded, ids as in a fleet file),
+// or all schema names of database_url. A mix is Error(usage).
+std::vector<Target> query_targets(const std::vector<std::string>& rows, const config::Config& base,
+                                  const config::Environment& env);
+
 // Which of `count` shards a target id belongs to: the first 15 hex digits of
 // SHA-256(id) as an integer, modulo `count`.
 int shard_of(const std::string& id, int count);
 
 // Every target of the configured fleet that belongs to this shard (all of
-// them without shard_index), in order. Lists tenant schemas through a
-// connection to database_url.
+// them without shard_index), in order. Lists tenant schemas, or runs
+// fleet_query, through one connection to database_url, closed before the run.
 std::vector<Target> load_targets(const config::Config& config, const config::Environment& env);
 
 } // namespace lockstep::fleet

@@ -344,3 +344,62 @@ TEST_CASE("fleet: a bad fleet file is exit 2 naming file:line, without the secre
   CHECK(shard.exit_code == 2);
   CHECK_THAT(shard.err, ContainsSubstring("shard_index 2 is not below shard_count 2"));
 }
+
+TEST_CASE("fleet: targets from a query on the control database, URLs or schema names", "[fleet]")
+{
+  ScratchDatabase control;
+  ScratchDatabase tenant_db;
+  TempDir dir;
+  write_migrations(dir);
+  create_tenants(control, 3);
+  const std::string password = lockstep::test::server_password();
+
+  // Schema names: every tenant but tenant_0002.
+  RunResult schemas = run_lockstep({"--database-url", control.url(), "--migrations", dir.path(), "--fleet-query",
+                                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant%' AND "
+                                    "nspname <> 'tenant_0002' ORDER BY 1",
+                                    "upgrade"});
+  INFO(schemas.err);
+  REQUIRE(schemas.exit_code == 0);
+  CHECK(per_schema(control, 3, "SELECT to_regclass('$S.items') IS NOT NULL") ==
+        std::map<std::string, std::string>{{"tenant_0001", "true"}, {"tenant_0002", "false"}, {"tenant_0003", "true"}});
+
+  // URLs, the password left to the environment.
+  std::string url = tenant_db.url();
+  url.replace(url.find(password), password.size(), "${FLEET_PASSWORD}");
+  control.exec("CREATE TABLE tenants (url text); INSERT INTO tenants VALUES ('" + url + "');");
+  RunResult urls = run_lockstep({"--database-url", control.url(), "--migrations", dir.path(), "--fleet-query",
+                                 "SELECT url FROM tenants", "upgrade"},
+                                {{"FLEET_PASSWORD", password}});
+  INFO(urls.err);
+  REQUIRE(urls.exit_code == 0);
+  require_no_secret(urls);
+  CHECK(tenant_db.scalar("SELECT version_num FROM lockstep_version") == "r2");
+  CHECK(control.scalar("SELECT to_regclass('public.items') IS NULL") == "t");
+}
+
+TEST_CASE("fleet: three fleet runs at once migrate every tenant exactly once", "[fleet]")
+{
+  ScratchDatabase db;
+  TempDir dir;
+  TempDir work;
+  write_migrations(dir);
+  create_tenants(db, 30);
+  std::vector<Process> runs;
+  for (int i = 0; i < 3; ++i) {
+    std::vector<std::string> argv{LOCKSTEP_BINARY};
+    for (const auto& a : with(schema_args(db, dir), {"--parallel", "3", "upgrade"})) {
+      argv.push_back(a);
+    }
+    runs.emplace_back(argv, child_env({}), work.path());
+  }
+  for (auto& run : runs) {
+    CHECK(run.wait() == 0);
+  }
+  for (const auto& [schema, value] :
+       per_schema(db, 30, "SELECT string_agg(revision || ':' || n, ',' ORDER BY revision) FROM (SELECT revision, "
+                          "count(*) n FROM $S.lockstep_history WHERE outcome = 'applied' GROUP BY 1) h")) {
+    INFO(schema);
+    CHECK(value == "r1:1,r2:1");
+  }
+}

@@ -66,7 +66,7 @@ TEST_CASE("tenant schemas: plain identifiers only, search_path and tables in the
   CHECK(targets[1].id == "t_2");
   CHECK(targets[1].config.version_table_schema == "t_2");
   CHECK_THAT(targets[1].connection.conninfo, ContainsSubstring("options='-c search_path=t_2,public'"));
-  CHECK_THROWS_WITH(fleet::schema_targets({"T x"}, base), ContainsSubstring("schema 'T x' matches fleet_schemas"));
+  CHECK_THROWS_WITH(fleet::schema_targets({"T x"}, base), ContainsSubstring("schema 'T x' (from fleet_schemas) is not a plain"));
 }
 
 TEST_CASE("shards: stable, every id in exactly one, roughly even", "[fleet]")
@@ -98,4 +98,22 @@ TEST_CASE("the worst exit code across targets", "[fleet]")
   CHECK(fleet::worst_exit_code(6, 2) == 2);
   CHECK(fleet::worst_exit_code(2, 143) == 143);
   CHECK(fleet::worst_exit_code(143, 5) == 143);
+}
+
+TEST_CASE("fleet_query rows: all URLs or all schema names", "[fleet]")
+{
+  config::Config base;
+  base.database_url = "postgresql://app:pw@h/db";
+  config::Environment env{{"PW", "x"}};
+  auto urls = fleet::query_targets({"postgresql://a:${PW}@h1/db", "host=h2 dbname=db user=a"}, base, env);
+  REQUIRE(urls.size() == 2);
+  CHECK(urls[0].id == "h1/db");
+  CHECK(urls[1].id == "h2/db");
+  auto schemas = fleet::query_targets({"t_1", "t_2"}, base, env);
+  REQUIRE(schemas.size() == 2);
+  CHECK(schemas[0].config.version_table_schema == "t_1");
+  CHECK_THROWS_WITH(fleet::query_targets({"t_1", "postgresql://h/db"}, base, env),
+                    ContainsSubstring("fleet_query row 2: the query returned both"));
+  CHECK_THROWS_WITH(fleet::query_targets({"postgresql://h/db", "postgresql://a@h/db"}, base, env),
+                    ContainsSubstring("fleet_query row 2: target h/db is already row 1"));
 }
