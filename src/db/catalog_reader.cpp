@@ -102,8 +102,10 @@ try {
                                "ORDER BY 1")) {
     model.schemas.push_back(r[0].c_str());
   }
-  for (const auto& r : tx.exec("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")) {
+  for (const auto& r : tx.exec("SELECT e.extname, quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = "
+                               "e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1")) {
     model.extensions.push_back(r[0].c_str());
+    model.extension_schemas[r[0].c_str()] = r[1].c_str();
   }
   for (const auto& r : tx.exec("SELECT t.oid::regtype::text, e.enumlabel FROM pg_type t JOIN pg_enum e ON "
                                "e.enumtypid = t.oid WHERE t.typnamespace" + user_ns + " AND" +

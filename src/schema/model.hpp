@@ -120,6 +120,7 @@ struct Unsupported {
 struct Model {
   std::vector<std::string> schemas;                       // besides public
   std::vector<std::string> extensions;
+  std::map<std::string, std::string> extension_schemas;   // extension -> the schema it is in (quoted)
   std::map<std::string, std::vector<std::string>> enums;  // name -> labels in order
   std::map<std::string, std::string> ranges;              // name -> "subtype = int4, ..."
   std::map<std::string, Domain> domains;
