@@ -173,9 +173,11 @@ TEST_CASE("fleet: 300 tenant schemas, split over 4 shards, then one run for the 
   CHECK_THAT(current.out, ContainsSubstring("\"to\":[\"r2\"]"));
 }
 
-TEST_CASE("fleet: 40 databases from a fleet file, kill -9 in the middle, resumed exactly once", "[fleet]")
+// 16 databases: CREATE DATABASE dominates this test's time on a busy machine
+// (the 300 tenant schemas above carry the scale).
+TEST_CASE("fleet: 16 databases from a fleet file, kill -9 in the middle, resumed exactly once", "[fleet]")
 {
-  constexpr int kDatabases = 40;
+  constexpr int kDatabases = 16;
   std::vector<std::unique_ptr<ScratchDatabase>> dbs;
   TempDir dir;
   TempDir work;
@@ -200,7 +202,7 @@ TEST_CASE("fleet: 40 databases from a fleet file, kill -9 in the middle, resumed
     Process p(argv, child_env(env), work.path());
     // kill -9 once some targets are done and others are not.
     auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (targets_in(p.out()).size() < 8) {
+    while (targets_in(p.out()).size() < 4) {
       REQUIRE(Clock::now() < deadline);
       REQUIRE(p.running());
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -212,14 +214,14 @@ TEST_CASE("fleet: 40 databases from a fleet file, kill -9 in the middle, resumed
   for (const auto& db : dbs) {
     migrated += db->scalar("SELECT to_regclass('applied_log') IS NOT NULL") == "t";  // r1 committed
   }
-  CHECK(migrated >= 8);
+  CHECK(migrated >= 4);
   CHECK(migrated < kDatabases);
 
   // The re-run resumes: r1 everywhere, each exactly once, then r2 in the same run.
   RunResult r = run_lockstep(with(args, {"upgrade"}), env);
   INFO(r.out + r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, ContainsSubstring("40 target(s): 40 succeeded, 0 failed, 0 skipped"));
+  CHECK_THAT(r.out, ContainsSubstring("16 target(s): 16 succeeded, 0 failed, 0 skipped"));
   CHECK_THAT(r.out, ContainsSubstring("db1 "));
   require_no_secret(r);
   for (const auto& db : dbs) {
