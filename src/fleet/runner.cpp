@@ -301,8 +301,9 @@ int run(const config::Config& config, const config::Environment& env, const Requ
         << "}\n";
   } else {
     print_table(targets, results, out);
+    const auto pending = std::count_if(results.begin(), results.end(), [](const Result& r) { return r.result == "pending"; });
     out << totals.targets << " target(s): " << totals.succeeded << " succeeded, " << totals.failed << " failed, "
-        << totals.skipped << " skipped\n";
+        << totals.skipped << " skipped" << (pending > 0 ? ", " + std::to_string(pending) + " not at head" : "") << "\n";
   }
   if (totals.failed > 0) {
     summary.error = std::to_string(totals.failed) + " of " + std::to_string(totals.targets) +

@@ -306,6 +306,13 @@ TEST_CASE("fleet: SIGTERM cancels every in-flight target and starts no new one",
   p.signal(SIGTERM);
   REQUIRE(p.wait(60'000) == 128 + SIGTERM);
   CHECK_THAT(p.out(), ContainsSubstring("8 target(s): 0 succeeded, 4 failed, 4 skipped"));
+  // Each of the four in-flight targets stopped with the signal's code.
+  std::string err = p.err();
+  int stopped = 0;
+  for (size_t at = 0; (at = err.find("result=failed exit_code=143", at)) != std::string::npos; ++at) {
+    ++stopped;
+  }
+  CHECK(stopped == 4);
   for (const auto& [schema, value] :
        per_schema(db, 8, "SELECT to_regclass('$S.items') IS NULL AND to_regclass('$S.applied_log') IS NULL")) {
     INFO(schema);
