@@ -175,6 +175,10 @@ std::vector<Target> load_targets(const config::Config& config, const config::Env
     throw_usage("shard_index " + std::to_string(*config.shard_index) + " is not below shard_count " +
                 std::to_string(config.shard_count) + " (in an Indexed Job, set shard_count to its completions)");
   }
+  if (!config.shard_index && config.shard_count > 1) {
+    throw_usage("shard_count is " + std::to_string(config.shard_count) +
+                " but no shard_index (nor JOB_COMPLETION_INDEX) says which share is this run's");
+  }
   std::vector<Target> all;
   if (!config.fleet_file.empty()) {
     std::string text;

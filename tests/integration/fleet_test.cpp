@@ -352,6 +352,12 @@ TEST_CASE("fleet: a bad fleet file is exit 2 naming file:line, without the secre
                                  {{"FLEET_PASSWORD", password}, {"JOB_COMPLETION_INDEX", "2"}});
   CHECK(shard.exit_code == 2);
   CHECK_THAT(shard.err, ContainsSubstring("shard_index 2 is not below shard_count 2"));
+
+  RunResult no_index = run_lockstep({"--fleet-file", work.write("fleet.txt", good + "\n"), "--migrations", dir.path(),
+                                     "--shard-count", "2", "upgrade"},
+                                    env);
+  CHECK(no_index.exit_code == 2);
+  CHECK_THAT(no_index.err, ContainsSubstring("no shard_index (nor JOB_COMPLETION_INDEX)"));
 }
 
 TEST_CASE("fleet: targets from a query on the control database, URLs or schema names", "[fleet]")
