@@ -130,6 +130,8 @@ const std::vector<Setting> kSettings = {
    [](Config& c, const std::string& v, const std::string&) { c.schema = v; }},
   {"dev_url", "Server for scratch databases [the database URL's server]", true,
    [](Config& c, const std::string& v, const std::string&) { c.dev_url = v; }},
+  {"schema_ownership", "Run OWNER TO / GRANT / REVOKE of the desired schema instead of skipping them [false]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.schema_ownership = bool_of("schema_ownership", v, s); }},
 };
 
 // The first source that has a value for `key`.

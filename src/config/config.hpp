@@ -51,6 +51,7 @@ struct Config {
   LockMode lock_mode = LockMode::advisory;
   std::string schema;   // desired-state SQL file or folder
   std::string dev_url;  // server for scratch databases
+  bool schema_ownership = false;  // OWNER TO / GRANT in the desired state: run (true) or skip with a notice
   std::string config_file;  // the YAML file that was read, if any
   std::string run_by;       // POD_NAME, else the host name
 };

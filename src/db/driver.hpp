@@ -126,9 +126,9 @@ public:
   // SQL as one simple query outside a transaction block (a desired schema file).
   virtual void execute(const std::string& sql) = 0;
 
-  // The schema model: `check` and autogenerate.
-  virtual std::vector<std::string> describe_schema() = 0;
-  virtual schema::Model read_model() = 0;
+  // The schema model (`check` and autogenerate): every user object outside
+  // lockstep's own tables; `ownership` adds owners and privileges.
+  virtual schema::Model read_model(bool ownership) = 0;
 
   // Scratch databases on the same server (`check`): created empty, dropped
   // with whatever is connected to them, reached through connect_to().

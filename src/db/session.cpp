@@ -1,5 +1,6 @@
 #include "db/session.hpp"
 
+#include "db/catalog_reader.hpp"
 #include "db/pqxx_answers.hpp"
 #include "db/session_connection.hpp"
 #include "db/sqlstate.hpp"
@@ -190,127 +191,9 @@ try {
   fail("running SQL");
 }
 
-std::vector<std::string> Session::describe_schema()
-try {
-  // Every query yields text lines that name the object and what matters
-  // about it; names of things PostgreSQL generates are left out where they
-  // would differ between two databases built the same way.
-  static const char* const queries[] = {
-    "SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN "
-    "('information_schema', 'public')",
-    "SELECT 'extension ' || extname FROM pg_extension WHERE extname <> 'plpgsql'",
-    "SELECT 'table ' || table_schema || '.' || table_name || ' column ' || column_name || ' ' || "
-    "CASE WHEN data_type = 'ARRAY' THEN udt_name ELSE data_type END || coalesce('(' || character_maximum_length || ')', '') || "
-    "coalesce(' numeric(' || numeric_precision || ',' || numeric_scale || ')', '') || "
-    "CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END || coalesce(' default ' || column_default, '') || "
-    "CASE WHEN is_identity = 'YES' THEN ' identity ' || identity_generation ELSE '' END || "
-    "coalesce(' generated ' || generation_expression, '') "
-    "FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
-    "AND table_name NOT LIKE 'lockstep\\_%'",
-    "SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
-    "FROM pg_constraint WHERE conrelid <> 0 AND connamespace NOT IN ('pg_catalog'::regnamespace, "
-    "'information_schema'::regnamespace) AND conrelid::regclass::text NOT LIKE 'lockstep\\_%'",
-    "SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-    "WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
-    "'pg_toast'::regnamespace) AND i.indrelid::regclass::text NOT LIKE 'lockstep\\_%'",
-    "SELECT 'enum ' || t.typnamespace::regnamespace || '.' || t.typname || ' (' || string_agg(quote_literal("
-    "e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')' FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
-    "GROUP BY t.typnamespace, t.typname",
-    "SELECT 'sequence ' || schemaname || '.' || sequencename || ' ' || data_type || ' start ' || start_value || "
-    "' increment ' || increment_by FROM pg_sequences WHERE sequencename NOT LIKE 'lockstep\\_%'",
-    "SELECT 'view ' || schemaname || '.' || viewname || ' ' || definition FROM pg_views WHERE schemaname NOT IN "
-    "('pg_catalog', 'information_schema')",
-    "SELECT 'materialized view ' || schemaname || '.' || matviewname || ' ' || definition FROM pg_matviews",
-    "SELECT 'comment ' || c.oid::regclass || coalesce('.' || a.attname, '') || ' ' || d.description "
-    "FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass "
-    "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 "
-    "WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)",
-  };
-  std::vector<std::string> lines;
-  pqxx::nontransaction tx(m_connection->conn);
-  for (const char* query : queries) {
-    for (const auto& row : tx.exec(query)) {
-      lines.emplace_back(text_of(row[0]));
-    }
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
-}
-
-schema::Model Session::read_model()
-try {
-  // "user" objects: not in the system schemas, and not lockstep's own.
-  const std::string user_ns = "NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
-                              "'pg_toast'::regnamespace)";
-  schema::Model model;
-  pqxx::nontransaction tx(m_connection->conn);
-  for (const auto& r : tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN "
-                               "('information_schema', 'public') ORDER BY 1")) {
-    model.schemas.push_back(r[0].c_str());
-  }
-  for (const auto& r : tx.exec("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")) {
-    model.extensions.push_back(r[0].c_str());
-  }
-  for (const auto& r : tx.exec("SELECT t.oid::regtype::text, e.enumlabel FROM pg_type t JOIN pg_enum e ON "
-                               "e.enumtypid = t.oid ORDER BY 1, e.enumsortorder")) {
-    model.enums[r[0].c_str()].push_back(r[1].c_str());
-  }
-  for (const auto& r : tx.exec(
-         "SELECT c.oid::regclass::text, 'AS ' || format_type(s.seqtypid, NULL) || ' INCREMENT BY ' || s.seqincrement || "
-         "' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START WITH ' || s.seqstart || ' CACHE ' || "
-         "s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END FROM pg_sequence s JOIN pg_class c ON "
-         "c.oid = s.seqrelid WHERE c.relnamespace " + user_ns +
-         " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))")) {
-    model.sequences[r[0].c_str()] = r[1].c_str();
-  }
-  for (const auto& r : tx.exec(
-         "SELECT c.oid::regclass::text, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-         "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-         "CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' ELSE '' END, "
-         "CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-         "col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class') "
-         "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-         "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
-         "WHERE c.relkind IN ('r', 'p') AND c.relnamespace " + user_ns +
-         " AND c.relname NOT LIKE 'lockstep\\_%' ORDER BY 1, a.attnum")) {
-    schema::Table& table = model.tables[r[0].c_str()];
-    schema::Column column;
-    column.type = r[2].c_str();
-    column.not_null = r[3].as<bool>();
-    column.default_expr = text_of(r[4]);
-    column.identity = text_of(r[5]);
-    column.generated = text_of(r[6]);
-    column.comment = text_of(r[7]);
-    table.comment = text_of(r[8]);
-    table.column_order.push_back(r[1].c_str());
-    table.columns[r[1].c_str()] = column;
-  }
-  for (const auto& r : tx.exec("SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) FROM "
-                               "pg_constraint WHERE conrelid <> 0 AND connamespace " + user_ns +
-                               " AND conrelid::regclass::text NOT LIKE 'lockstep\\_%'")) {
-    auto table = model.tables.find(r[0].c_str());
-    if (table != model.tables.end()) {
-      table->second.constraints[r[1].c_str()] = r[3].c_str();
-      table->second.constraint_types[r[1].c_str()] = r[2].c_str()[0];
-    }
-  }
-  for (const auto& r : tx.exec(
-         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text FROM pg_index i "
-         "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace " + user_ns +
-         " AND i.indrelid::regclass::text NOT LIKE 'lockstep\\_%' AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
-         "WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))")) {
-    model.indexes[r[0].c_str()] = r[1].c_str();
-    model.index_tables[r[0].c_str()] = r[2].c_str();
-  }
-  for (const auto& r : tx.exec("SELECT c.oid::regclass::text, pg_get_viewdef(c.oid), c.relkind FROM pg_class c WHERE "
-                               "c.relkind IN ('v', 'm') AND c.relnamespace " + user_ns)) {
-    (r[2].c_str()[0] == 'v' ? model.views : model.matviews)[r[0].c_str()] = r[1].c_str();
-  }
-  return model;
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
+schema::Model Session::read_model(bool ownership)
+{
+  return CatalogReader(*this, m_names, ownership).read();
 }
 
 void Session::transaction(const std::string& sql)

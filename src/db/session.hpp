@@ -15,7 +15,6 @@
 #include "db/driver.hpp"
 #include "db/sqlstate.hpp"
 #include "db/state_sql.hpp"
-#include "schema/model.hpp"
 
 #include <chrono>
 #include <map>
@@ -85,12 +84,9 @@ public:
   // schema file, CREATE/DROP DATABASE).
   void execute(const std::string& sql) override;
 
-  // The public-facing schema as sorted lines, one per object and property,
-  // lockstep's own tables left out: what `check` compares.
-  std::vector<std::string> describe_schema() override;
-
-  // The user schema as a model, for autogenerate (schema/diff).
-  schema::Model read_model() override;
+  // The user's schema as a model (db::CatalogReader, lockstep's own tables
+  // left out): what `check` and autogenerate compare.
+  schema::Model read_model(bool ownership) override;
 
   // Scratch databases (CREATE DATABASE / DROP DATABASE ... WITH (FORCE)).
   void create_database(const std::string& name) override;
@@ -98,7 +94,8 @@ public:
   std::unique_ptr<Driver> connect_to(const std::string& database) override;
 
 private:
-  struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/
+  friend class CatalogReader;  // db/catalog_reader: reads the catalog on this connection
+  struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/ (session_connection.hpp)
 
   void connect_with_retries(std::chrono::milliseconds connect_timeout);
   [[noreturn]] void lost(const std::exception& e);

@@ -28,6 +28,7 @@ struct NodeSpec {
   std::vector<std::string> depends_on;  // ids or branch labels
   std::vector<std::string> branch_labels;
   std::string origin;  // where it came from, for error messages (a file path)
+  bool stored = false;  // known only from the database's record, not from a file (target `@files`)
 };
 
 // A set of nodes: one flag per node index.

@@ -149,6 +149,24 @@ std::vector<int> TargetResolver::current() const
   return m_graph.tips(m_applied);
 }
 
+std::vector<int> TargetResolver::file_heads() const
+{
+  std::vector<int> out;
+  for (int n = 0; n < static_cast<int>(m_graph.size()); ++n) {
+    if (m_graph.spec(n).stored) {
+      continue;
+    }
+    bool revised = false;
+    for (int c : m_graph.children(n)) {
+      revised = revised || !m_graph.spec(c).stored;
+    }
+    if (!revised) {
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+
 // Nodes that share a lineage with the labelled revision: its ancestors and
 // its descendants through parents.
 std::vector<int> TargetResolver::in_lineage_of_label(const std::vector<int>& nodes, const std::string& label) const
@@ -209,6 +227,9 @@ std::optional<int> TargetResolver::walk(std::optional<int> start, int steps, con
 
 std::vector<int> TargetResolver::nodes(std::string_view text) const
 {
+  if (text == kFilesTarget) {
+    return file_heads();
+  }
   TargetSpec spec = parse_target(text);
   if (spec.relative) {
     std::optional<int> start;
@@ -278,6 +299,24 @@ NodeSet TargetResolver::upgrade_goal(std::string_view target) const
 
 NodeSet TargetResolver::downgrade_goal(std::string_view text) const
 {
+  if (text == kFilesTarget) {
+    // Every revision known only from the database goes, with whatever
+    // needs it; what the files hold stays, even when it is not applied.
+    std::vector<int> stored;
+    for (int n = 0; n < static_cast<int>(m_graph.size()); ++n) {
+      if (m_graph.spec(n).stored && m_applied[n]) {
+        stored.push_back(n);
+      }
+    }
+    NodeSet goal = m_applied;
+    NodeSet drop = m_graph.descendants(stored);
+    for (size_t i = 0; i < goal.size(); ++i) {
+      if (drop[i]) {
+        goal[i] = 0;
+      }
+    }
+    return goal;
+  }
   TargetSpec spec = parse_target(text);
   std::optional<int> target;          // nullopt: base
   std::vector<int> scope;             // for base: the lineage whose roots are dropped; empty = all

@@ -3,6 +3,12 @@
 //   head | heads | base | current | <id or unique prefix> | <branch label>
 //   <label>@head | <label>@heads | <label>@base | <label>@<rev>
 //   +N | -N | <rev>+N | <rev>-N | <label>@+N | <label>@-N
+//   @files   (lockstep's own) the heads of the revisions that came from
+//            files, leaving out those known only from the database's
+//            record (NodeSpec::stored). `downgrade @files` reverts every
+//            applied revision the files lack and nothing else, so a second
+//            run reverts nothing. No revision id or branch label can be
+//            spelled so: neither may contain '@'.
 //
 // Every error is Error(ExitCode::usage) that lists the candidates: an
 // ambiguous prefix, an unknown revision, `head` with several heads, a
@@ -23,6 +29,9 @@
 namespace lockstep::graph {
 
 // A target split into its parts: "<label>@<symbol><relative>".
+// "The heads of my own migration files" (see above).
+inline constexpr std::string_view kFilesTarget = "@files";
+
 struct TargetSpec {
   std::string label;
   std::string symbol;
@@ -60,6 +69,8 @@ public:
 
 private:
   std::vector<int> current() const;
+  // Revisions from files that no revision from files revises.
+  std::vector<int> file_heads() const;
   // `name` resolved as revision() does, but prefixes only among the
   // revisions on `label`'s lineage, and the result must be on it.
   int revision_on_branch(std::string_view name, const std::string& label) const;

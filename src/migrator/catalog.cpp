@@ -10,7 +10,7 @@ std::vector<graph::NodeSpec> specs_of(const std::vector<script::Revision>& revis
   std::vector<graph::NodeSpec> specs;
   specs.reserve(revisions.size());
   for (const auto& rev : revisions) {
-    specs.push_back({rev.id, rev.parents, rev.depends_on, rev.branch_labels, rev.path});
+    specs.push_back({rev.id, rev.parents, rev.depends_on, rev.branch_labels, rev.path, rev.path.empty()});
   }
   return specs;
 }

@@ -2,7 +2,10 @@
 
 #include "db/connection_url.hpp"
 #include "db/session.hpp"
+#include "migrator/desired_state.hpp"
 #include "migrator/migrator.hpp"
+#include "schema/describe.hpp"
+#include "schema/diff.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/sha256.hpp"
@@ -45,36 +48,31 @@ private:
   std::vector<std::string> m_created;
 };
 
-} // namespace
-
-std::string read_desired_schema(const std::string& path)
+// Objects lockstep does not model stop check and autogenerate: leaving them
+// out would drop them silently.
+void refuse_unsupported(const schema::Model& model, const DesiredState* desired)
 {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (path.empty()) {
-    throw_usage("check needs the desired schema: set schema (--schema, LOCKSTEP_SCHEMA) to a .sql file or folder");
+  if (model.unsupported.empty()) {
+    return;
   }
-  if (!fs::is_directory(path, ec)) {
-    return util::read_file(path);
+  std::vector<std::string> lines;
+  for (const auto& object : model.unsupported) {
+    std::string where = desired != nullptr ? locate(*desired, object.name) : std::string();
+    lines.push_back((where.empty() ? std::string() : where + ": ") + object.description);
   }
-  std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(path, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name[0] != '.' && util::ends_with(name, ".sql")) {
-      files.push_back(entry.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::string sql;
-  for (const auto& file : files) {
-    sql += util::read_file(file) + "\n;\n";
-  }
-  return sql;
+  throw_usage(std::string(desired != nullptr ? "the desired schema" : "the migrations") +
+              " create(s) objects of a kind lockstep does not manage (README: check and autogenerate), so "
+              "check and autogenerate cannot compare them:\n  " + util::join(lines, "\n  "));
 }
+
+} // namespace
 
 ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files)
 {
-  const std::string desired = read_desired_schema(config.schema);
+  const DesiredState desired = load_desired_state(config.schema, config.schema_ownership);
+  for (const auto& notice : desired.notices) {
+    log::event(log::Level::info, "desired schema: " + notice);
+  }
   const std::string server_url = config.dev_url.empty() ? config.database_url : config.dev_url;
   db::ConnectionOptions options;
   options.application_name = "lockstep/" + config.run_by + "/check";
@@ -85,6 +83,7 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   const std::string suffix = util::random_hex(6);
   const std::string replayed = "lockstep_dev_" + suffix + "_m";
   const std::string wanted = "lockstep_dev_" + suffix + "_s";
+  log::event(log::Level::debug, "scratch databases " + replayed + " (migrations) and " + wanted + " (desired schema)");
   ScratchDatabases scratch(admin, {replayed, wanted});
   // Later keywords win in a libpq connection string: the same server, another database.
   auto on = [&](const std::string& dbname) { return server.conninfo + " dbname='" + dbname + "'"; };
@@ -96,28 +95,47 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   Migrator(replay, std::move(files)).upgrade("heads");
 
   db::Session schema_db(db::parse_database_url(on(wanted), {}), db::TableNames{}, config.connect_timeout);
-  try {
-    schema_db.execute(desired);
-  } catch (const std::exception& e) {
-    throw_usage("the desired schema " + config.schema + " does not apply to an empty database: " + e.what());
+  for (const auto& statement : desired.statements) {
+    try {
+      schema_db.execute(statement.sql);
+    } catch (const Error& e) {
+      throw;
+    } catch (const std::exception& e) {
+      throw_usage(statement.where() + ": the desired schema does not apply to an empty database: " + e.what());
+    }
   }
 
-  db::Session migrated_db(db::parse_database_url(on(replayed), {}), db::TableNames{}, config.connect_timeout);
-  return ReplayedAndDesired{migrated_db.describe_schema(), schema_db.describe_schema(), migrated_db.read_model(),
-                            schema_db.read_model()};
+  db::TableNames own;
+  own.version_table = config.version_table;
+  db::Session migrated_db(db::parse_database_url(on(replayed), {}), own, config.connect_timeout);
+  ReplayedAndDesired both{migrated_db.read_model(config.schema_ownership),
+                          schema_db.read_model(config.schema_ownership)};
+  refuse_unsupported(both.desired, &desired);
+  refuse_unsupported(both.replayed, nullptr);
+  return both;
 }
 
 SchemaDifference check_schema(const config::Config& config, std::vector<script::Revision> files)
 {
   ReplayedAndDesired both = replay_and_load(config, std::move(files));
-  const std::vector<std::string>& from_migrations = both.replayed_lines;
-  const std::vector<std::string>& from_schema = both.desired_lines;
-  SchemaDifference diff;
+  SchemaDifference difference;
+  const schema::Changes changes = schema::diff(both.replayed, both.desired);
+  if (changes.empty()) {
+    return difference;
+  }
+  // The diff decides; the described lines say which objects differ.
+  const std::vector<std::string> from_migrations = schema::describe(both.replayed);
+  const std::vector<std::string> from_schema = schema::describe(both.desired);
   std::set_difference(from_migrations.begin(), from_migrations.end(), from_schema.begin(), from_schema.end(),
-                      std::back_inserter(diff.only_in_migrations));
+                      std::back_inserter(difference.only_in_migrations));
   std::set_difference(from_schema.begin(), from_schema.end(), from_migrations.begin(), from_migrations.end(),
-                      std::back_inserter(diff.only_in_schema));
-  return diff;
+                      std::back_inserter(difference.only_in_schema));
+  if (difference.empty()) {
+    for (const auto& statement : changes.statements) {
+      difference.only_in_schema.push_back("needs: " + statement);
+    }
+  }
+  return difference;
 }
 
 } // namespace lockstep::migrator

@@ -1,12 +1,19 @@
-// `lockstep check` and `revision --autogenerate`: do the migrations, applied to an empty database, build
-// the desired schema (the `schema` setting: a .sql file or a folder of
-// them)? Alembic users write this CI guard by hand.
+// `lockstep check` and `revision --autogenerate` share one question: what
+// separates the schema the migrations build from the desired one (the
+// `schema` setting, see desired_state.hpp)? Alembic users write this CI
+// guard by hand.
 //
 // On the dev server (`dev_url`, default the database URL's server) two
 // scratch databases, lockstep_dev_<random>, are created: every revision up
 // to the heads is replayed into one, the desired schema is applied to the
-// other, and their catalogs are compared. The target database is never
-// touched, and both scratch databases are dropped on every way out.
+// other, and both are read by db::CatalogReader into schema::Models. The
+// target database is never touched, and both scratch databases are dropped
+// on every way out. `check` passes exactly when schema::diff between the two
+// is empty: the same diff autogenerate writes, so the two cannot disagree.
+//
+// An object of a kind lockstep does not model, on either side, is
+// Error(usage) naming it (and its file:line in the desired state): it is
+// never left out silently.
 #pragma once
 
 #include "config/config.hpp"
@@ -26,17 +33,12 @@ struct SchemaDifference {
 
 // Both sides, read back from the scratch databases.
 struct ReplayedAndDesired {
-  std::vector<std::string> replayed_lines;  // db::Session::describe_schema() of each
-  std::vector<std::string> desired_lines;
-  schema::Model replayed;                   // db::Session::read_model() of each
+  schema::Model replayed;
   schema::Model desired;
 };
 
 ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files);
 
 SchemaDifference check_schema(const config::Config& config, std::vector<script::Revision> files);
-
-// The desired schema's SQL: one file, or a folder's *.sql in name order.
-std::string read_desired_schema(const std::string& path);
 
 } // namespace lockstep::migrator

@@ -1,383 +1,149 @@
 #include "schema/diff.hpp"
 
+#include "schema/diff_context.hpp"
 #include "util/sql_quote.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace lockstep::schema {
 
-namespace {
+namespace detail {
 
-using util::quote_literal;
+Context::Context(const Model& from_model, const Model& to_model) : from(from_model), to(to_model) {}
+
+void Context::destructive(const std::string& sql, const std::string& warning)
+{
+  add("-- lockstep: destructive: " + warning);
+  add(sql);
+  changes.warnings.push_back(warning);
+}
+
+void Context::not_generated(const std::string& what)
+{
+  add("-- lockstep: " + what + "; no SQL was generated for it: write it by hand");
+  changes.warnings.push_back(what + " (not generated)");
+}
+
+const Table* Context::old_table(const std::string& name) const
+{
+  auto it = from.tables.find(name);
+  return it == from.tables.end() || recreated.count(name) != 0 ? nullptr : &it->second;
+}
+
+const Table* Context::new_table(const std::string& name) const
+{
+  auto it = to.tables.find(name);
+  return it == to.tables.end() ? nullptr : &it->second;
+}
+
+bool Context::table_goes(const std::string& name) const
+{
+  return to.tables.count(name) == 0 || recreated.count(name) != 0;
+}
 
 bool contains(const std::vector<std::string>& list, const std::string& item)
 {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-// A column's definition as CREATE TABLE / ADD COLUMN write it.
-std::string column_sql(const std::string& name, const Column& c)
+std::string join(const std::vector<std::string>& items, const std::string& separator)
 {
-  std::string sql = util::quote_ident(name) + " " + c.type;
-  if (!c.generated.empty()) {
-    sql += " GENERATED ALWAYS AS " + c.generated + " STORED";
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : separator) + item;
   }
-  if (!c.identity.empty()) {
-    sql += " GENERATED " + c.identity + " AS IDENTITY";
-  }
-  if (!c.default_expr.empty()) {
-    sql += " DEFAULT " + c.default_expr;
-  }
-  if (c.not_null && c.identity.empty()) {
-    sql += " NOT NULL";
-  }
-  return sql;
+  return out;
 }
 
-std::string comment_value(const std::string& comment)
+namespace {
+
+// Whether the part of an object a comment is on still exists in `model`.
+bool part_exists(const Model& model, const Comment& comment)
 {
-  return comment.empty() ? "NULL" : quote_literal(comment);
+  const std::string& part = comment.part;
+  auto table = model.tables.find(comment.object);
+  auto after = [&](const char* prefix) { return part.substr(std::string(prefix).size()); };
+  if (part.rfind("column:", 0) == 0) {
+    return table == model.tables.end() ? model.views.count(comment.object) != 0 ||
+                                           model.composites.count(comment.object) != 0
+                                       : table->second.columns.count(after("column:")) != 0;
+  }
+  if (part.rfind("constraint:", 0) == 0) {
+    auto domain = model.domains.find(comment.object);
+    return table != model.tables.end() ? table->second.constraints.count(after("constraint:")) != 0
+           : domain != model.domains.end() ? domain->second.constraints.count(after("constraint:")) != 0
+                                           : false;
+  }
+  if (part.rfind("trigger:", 0) == 0) {
+    return model.triggers.count(after("trigger:")) != 0;
+  }
+  if (part.rfind("policy:", 0) == 0) {
+    return model.policies.count(after("policy:")) != 0;
+  }
+  return model.tables.count(comment.object) != 0 || model.views.count(comment.object) != 0 ||
+         model.indexes.count(comment.object) != 0 || model.sequences.count(comment.object) != 0 ||
+         model.functions.count(comment.object) != 0 || model.enums.count(comment.object) != 0 ||
+         model.domains.count(comment.object) != 0 || model.composites.count(comment.object) != 0 ||
+         model.ranges.count(comment.object) != 0 || contains(model.schemas, comment.object);
 }
-
-class Writer {
-public:
-  Writer(const Model& from, const Model& to) : m_from(from), m_to(to) {}
-
-  Changes run()
-  {
-    drop_views();
-    drop_constraints(true);   // foreign keys first: they point at what changes next
-    drop_constraints(false);
-    drop_indexes();
-    drop_columns_and_tables();
-    create_schemas_extensions_enums_sequences();
-    create_tables_and_columns();
-    add_constraints(false);
-    add_constraints(true);
-    create_indexes();
-    create_views();
-    comments();
-    drop_sequences_enums_extensions_schemas();
-    return std::move(m_changes);
-  }
-
-private:
-  void add(const std::string& sql) { m_changes.statements.push_back(sql); }
-  void destructive(const std::string& sql, const std::string& warning)
-  {
-    add("-- lockstep: destructive: " + warning);
-    add(sql);
-    m_changes.warnings.push_back(warning);
-  }
-
-  const Table* old_table(const std::string& name) const
-  {
-    auto it = m_from.tables.find(name);
-    return it == m_from.tables.end() ? nullptr : &it->second;
-  }
-  const Table* new_table(const std::string& name) const
-  {
-    auto it = m_to.tables.find(name);
-    return it == m_to.tables.end() ? nullptr : &it->second;
-  }
-
-  void drop_views()
-  {
-    for (const auto& [name, def] : m_from.matviews) {
-      auto it = m_to.matviews.find(name);
-      if (it == m_to.matviews.end() || it->second != def) {
-        add("DROP MATERIALIZED VIEW " + name + ";");
-      }
-    }
-    for (const auto& [name, def] : m_from.views) {
-      auto it = m_to.views.find(name);
-      if (it == m_to.views.end() || it->second != def) {
-        add("DROP VIEW " + name + ";");
-      }
-    }
-  }
-
-  void drop_constraints(bool foreign_keys)
-  {
-    for (const auto& [table_name, table] : m_from.tables) {
-      const Table* target = new_table(table_name);
-      if (target == nullptr) {
-        continue;  // the table goes whole
-      }
-      for (const auto& [name, def] : table.constraints) {
-        if ((table.constraint_types.at(name) == 'f') != foreign_keys) {
-          continue;
-        }
-        auto it = target->constraints.find(name);
-        if (it == target->constraints.end() || it->second != def) {
-          add("ALTER TABLE " + table_name + " DROP CONSTRAINT " + util::quote_ident(name) + ";");
-        }
-      }
-    }
-    if (foreign_keys) {
-      // Foreign keys on tables that go, pointing at tables that also go,
-      // must not stop the drops: drop them first too.
-      for (const auto& [table_name, table] : m_from.tables) {
-        if (new_table(table_name) != nullptr) {
-          continue;
-        }
-        for (const auto& [name, type] : table.constraint_types) {
-          if (type == 'f') {
-            add("ALTER TABLE " + table_name + " DROP CONSTRAINT " + util::quote_ident(name) + ";");
-          }
-        }
-      }
-    }
-  }
-
-  void drop_indexes()
-  {
-    for (const auto& [name, def] : m_from.indexes) {
-      auto it = m_to.indexes.find(name);
-      bool table_goes = new_table(m_from.index_tables.at(name)) == nullptr;
-      if (!table_goes && (it == m_to.indexes.end() || it->second != def)) {
-        add("DROP INDEX " + name + ";");
-      }
-    }
-  }
-
-  void drop_columns_and_tables()
-  {
-    for (const auto& [table_name, table] : m_from.tables) {
-      const Table* target = new_table(table_name);
-      if (target == nullptr) {
-        std::string hint;
-        for (const auto& [other, unused] : m_to.tables) {
-          if (old_table(other) == nullptr) {
-            hint = " (or a rename to " + other + "?)";
-          }
-        }
-        destructive("DROP TABLE " + table_name + ";", "drops table " + table_name + hint);
-        continue;
-      }
-      for (const auto& column : table.column_order) {
-        if (target->columns.count(column) == 0) {
-          std::string hint;
-          for (const auto& other : target->column_order) {
-            if (table.columns.count(other) == 0 &&
-                target->columns.at(other).type == table.columns.at(column).type) {
-              hint = " (or a rename to " + other + "?)";
-            }
-          }
-          destructive("ALTER TABLE " + table_name + " DROP COLUMN " + util::quote_ident(column) + ";",
-                      "drops column " + table_name + "." + column + hint);
-        }
-      }
-    }
-  }
-
-  void create_schemas_extensions_enums_sequences()
-  {
-    for (const auto& s : m_to.schemas) {
-      if (!contains(m_from.schemas, s)) {
-        add("CREATE SCHEMA " + util::quote_ident(s) + ";");
-      }
-    }
-    for (const auto& e : m_to.extensions) {
-      if (!contains(m_from.extensions, e)) {
-        add("CREATE EXTENSION IF NOT EXISTS " + util::quote_ident(e) + ";");
-      }
-    }
-    for (const auto& [name, labels] : m_to.enums) {
-      auto old = m_from.enums.find(name);
-      if (old == m_from.enums.end()) {
-        std::string list;
-        for (const auto& l : labels) {
-          list += (list.empty() ? "" : ", ") + quote_literal(l);
-        }
-        add("CREATE TYPE " + name + " AS ENUM (" + list + ");");
-        continue;
-      }
-      enum_values(name, old->second, labels);
-    }
-    for (const auto& [name, def] : m_to.sequences) {
-      if (m_from.sequences.count(name) == 0) {
-        add("CREATE SEQUENCE " + name + " " + def + ";");
-      } else if (m_from.sequences.at(name) != def) {
-        add("ALTER SEQUENCE " + name + " " + def + ";");
-      }
-    }
-  }
-
-  // New values can be added in place; removed or reordered ones cannot,
-  // and are flagged.
-  void enum_values(const std::string& name, const std::vector<std::string>& old, const std::vector<std::string>& now)
-  {
-    std::vector<std::string> kept;
-    for (const auto& l : now) {
-      if (contains(old, l)) {
-        kept.push_back(l);
-      }
-    }
-    if (kept != old) {
-      add("-- lockstep: enum " + name + " lost or reordered values; PostgreSQL cannot do that in place, so no SQL "
-          "was generated for it: write it by hand");
-      m_changes.warnings.push_back("enum " + name + " lost or reordered values (not generated)");
-      return;
-    }
-    for (size_t i = 0; i < now.size(); ++i) {
-      if (contains(old, now[i])) {
-        continue;
-      }
-      std::string where = i > 0            ? " AFTER " + quote_literal(now[i - 1])
-                          : now.size() > 1 ? " BEFORE " + quote_literal(now[1])
-                                           : std::string();
-      add("ALTER TYPE " + name + " ADD VALUE " + quote_literal(now[i]) + where + ";");
-    }
-  }
-
-  void create_tables_and_columns()
-  {
-    for (const auto& [table_name, table] : m_to.tables) {
-      const Table* old = old_table(table_name);
-      if (old == nullptr) {
-        std::string sql = "CREATE TABLE " + table_name + " (";
-        for (size_t i = 0; i < table.column_order.size(); ++i) {
-          const std::string& c = table.column_order[i];
-          sql += (i > 0 ? ",\n    " : "\n    ") + column_sql(c, table.columns.at(c));
-        }
-        add(sql + "\n);");
-        continue;
-      }
-      for (const auto& name : table.column_order) {
-        const Column& want = table.columns.at(name);
-        auto had = old->columns.find(name);
-        const std::string alter = "ALTER TABLE " + table_name + " ";
-        const std::string col = util::quote_ident(name);
-        if (had == old->columns.end()) {
-          add(alter + "ADD COLUMN " + column_sql(name, want) + ";");
-          continue;
-        }
-        const Column& was = had->second;
-        if (was.generated != want.generated) {
-          destructive(alter + "DROP COLUMN " + col + ";", "recreates generated column " + table_name + "." + name);
-          add(alter + "ADD COLUMN " + column_sql(name, want) + ";");
-          continue;
-        }
-        if (was.identity != want.identity && !was.identity.empty()) {
-          add(alter + "ALTER COLUMN " + col + " DROP IDENTITY;");
-        }
-        if (was.type != want.type) {
-          destructive(alter + "ALTER COLUMN " + col + " TYPE " + want.type + " USING " + col + "::" + want.type + ";",
-                      "changes the type of " + table_name + "." + name + " from " + was.type + " to " + want.type);
-        }
-        if (was.default_expr != want.default_expr) {
-          add(alter + "ALTER COLUMN " + col +
-              (want.default_expr.empty() ? " DROP DEFAULT;" : " SET DEFAULT " + want.default_expr + ";"));
-        }
-        if (was.identity != want.identity && !want.identity.empty()) {
-          add(alter + "ALTER COLUMN " + col + " ADD GENERATED " + want.identity + " AS IDENTITY;");
-        }
-        if (was.not_null != want.not_null) {
-          add(alter + "ALTER COLUMN " + col + (want.not_null ? " SET NOT NULL;" : " DROP NOT NULL;"));
-        }
-      }
-    }
-  }
-
-  void add_constraints(bool foreign_keys)
-  {
-    for (const auto& [table_name, table] : m_to.tables) {
-      const Table* old = old_table(table_name);
-      for (const auto& [name, def] : table.constraints) {
-        if ((table.constraint_types.at(name) == 'f') != foreign_keys) {
-          continue;
-        }
-        bool exists = old != nullptr && old->constraints.count(name) != 0 && old->constraints.at(name) == def;
-        if (!exists) {
-          add("ALTER TABLE " + table_name + " ADD CONSTRAINT " + util::quote_ident(name) + " " + def + ";");
-        }
-      }
-    }
-  }
-
-  void create_indexes()
-  {
-    for (const auto& [name, def] : m_to.indexes) {
-      auto old = m_from.indexes.find(name);
-      bool table_new = old_table(m_to.index_tables.at(name)) == nullptr;
-      if (table_new || old == m_from.indexes.end() || old->second != def) {
-        add(def + ";");
-      }
-    }
-  }
-
-  void create_views()
-  {
-    for (const auto& [name, def] : m_to.views) {
-      auto old = m_from.views.find(name);
-      if (old == m_from.views.end() || old->second != def) {
-        add("CREATE VIEW " + name + " AS\n" + def);
-      }
-    }
-    for (const auto& [name, def] : m_to.matviews) {
-      auto old = m_from.matviews.find(name);
-      if (old == m_from.matviews.end() || old->second != def) {
-        add("CREATE MATERIALIZED VIEW " + name + " AS\n" + def);
-      }
-    }
-  }
-
-  void comments()
-  {
-    for (const auto& [table_name, table] : m_to.tables) {
-      const Table* old = old_table(table_name);
-      if ((old ? old->comment : std::string()) != table.comment) {
-        add("COMMENT ON TABLE " + table_name + " IS " + comment_value(table.comment) + ";");
-      }
-      for (const auto& [name, column] : table.columns) {
-        std::string was;
-        if (old != nullptr && old->columns.count(name) != 0) {
-          was = old->columns.at(name).comment;
-        }
-        if (was != column.comment) {
-          add("COMMENT ON COLUMN " + table_name + "." + util::quote_ident(name) + " IS " +
-              comment_value(column.comment) + ";");
-        }
-      }
-    }
-  }
-
-  void drop_sequences_enums_extensions_schemas()
-  {
-    for (const auto& [name, def] : m_from.sequences) {
-      if (m_to.sequences.count(name) == 0) {
-        destructive("DROP SEQUENCE " + name + ";", "drops sequence " + name);
-      }
-    }
-    for (const auto& [name, labels] : m_from.enums) {
-      if (m_to.enums.count(name) == 0) {
-        destructive("DROP TYPE " + name + ";", "drops type " + name);
-      }
-    }
-    for (const auto& e : m_from.extensions) {
-      if (!contains(m_to.extensions, e)) {
-        destructive("DROP EXTENSION " + util::quote_ident(e) + ";", "drops extension " + e);
-      }
-    }
-    for (const auto& s : m_from.schemas) {
-      if (!contains(m_to.schemas, s)) {
-        destructive("DROP SCHEMA " + util::quote_ident(s) + ";", "drops schema " + s);
-      }
-    }
-  }
-
-  const Model& m_from;
-  const Model& m_to;
-  Changes m_changes;
-};
 
 } // namespace
 
+// Comments last: everything they are on exists by now. An object created
+// again lost its comments with it, so they are written again.
+void comments(Context& c)
+{
+  for (const auto& [target, comment] : c.to.comments) {
+    auto old = c.from.comments.find(target);
+    const bool same = old != c.from.comments.end() && old->second.text == comment.text;
+    if (!same || c.recreated.count(comment.object) != 0 || c.dropped_views.count(comment.object) != 0) {
+      c.add("COMMENT ON " + target + " IS " + util::quote_literal(comment.text) + ";");
+    }
+  }
+  for (const auto& [target, comment] : c.from.comments) {
+    if (c.to.comments.count(target) == 0 && c.recreated.count(comment.object) == 0 &&
+        c.dropped_views.count(comment.object) == 0 && part_exists(c.to, comment) && part_exists(c.from, comment)) {
+      c.add("COMMENT ON " + target + " IS NULL;");
+    }
+  }
+}
+
+} // namespace detail
+
 Changes diff(const Model& from, const Model& to)
 {
-  return Writer(from, to).run();
+  using namespace detail;
+  Context c(from, to);
+  plan_recreated_tables(c);
+  // Drops, dependents first.
+  drop_triggers_and_policies(c);
+  drop_views(c);
+  drop_indexes(c);
+  drop_constraints(c, true);  // foreign keys first: they point at what changes next
+  drop_constraints(c, false);
+  drop_functions(c, true);    // functions on a table's row type go before the table
+  drop_columns_and_tables(c);
+  drop_functions(c, false);   // the rest after the defaults and checks that call them
+  drop_sequences(c);
+  drop_types(c);
+  // Creates, dependencies first.
+  create_schemas_and_extensions(c);
+  create_types(c);
+  create_functions(c, false);
+  create_sequences(c);
+  create_tables_and_columns(c);
+  own_sequences(c);
+  add_constraints(c, false);
+  add_constraints(c, true);
+  create_functions(c, true);
+  create_indexes(c, false);
+  create_views(c);
+  create_indexes(c, true);    // indexes on materialized views, after the views
+  create_triggers_and_policies(c);
+  privileges(c);
+  comments(c);
+  drop_extensions_and_schemas(c);
+  return std::move(c.changes);
 }
 
 } // namespace lockstep::schema

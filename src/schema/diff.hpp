@@ -1,8 +1,15 @@
 // From one schema model to another: the SQL that turns the first into the
-// second, ordered by dependency (schemas, extensions and types before the
-// tables that use them, tables before the foreign keys that point at them,
-// views last; drops in the reverse order). The downgrade is the same
-// function with the models swapped.
+// second, ordered by dependency (schemas, extensions, types and domains;
+// functions; sequences; tables, parents before partitions; owned-sequence
+// links; keys, checks, then foreign keys; functions on row types; indexes;
+// views, each after the views it reads; indexes on materialized views;
+// triggers and policies; owners and grants when
+// managed; comments). Drops run in the reverse order, before
+// the creates. The downgrade is the same function with the models swapped,
+// and `check` passes exactly when diff(replayed, desired) is empty.
+//
+// The diff is split by object family (diff_types, diff_tables, diff_code,
+// diff_views); diff.cpp holds the order.
 //
 // Renames cannot be told from drop + add: both are emitted, with a comment
 // naming the possible rename. Destructive steps (drops, type changes) are

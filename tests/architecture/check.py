@@ -2,7 +2,7 @@
 """ARCHITECTURE.md's dependency diagram is the build's.
 
 The build declares each folder under src/ as a library and what it may include
-(cmake/Layers.cmake writes the declarations to <build>/layers.txt). This test
+(src/Layers.cmake writes the declarations to <build>/layers.txt). This test
 draws the diagram from those declarations and fails unless ARCHITECTURE.md
 holds exactly that drawing between its two markers, every folder under src/ is
 a library, and every folder named in the table is one.
@@ -80,7 +80,7 @@ def main():
     folders = sorted(p.name for p in pathlib.Path(src).iterdir() if p.is_dir())
     for f in folders:
         if f not in layers:
-            problems.append(f"src/{f}/ is not a library in the build (cmake/Layers.cmake: lockstep_layer)")
+            problems.append(f"src/{f}/ is not a library in the build (src/Layers.cmake: lockstep_layer)")
     for f in re.findall(r"^\| `src/([a-z_]+)/` \|", text, re.M):
         if f not in layers:
             problems.append(f"ARCHITECTURE.md's table names src/{f}/, which the build does not have")

@@ -1,100 +1,130 @@
 #!/usr/bin/python3
-"""The deployment artifacts: the kustomize base renders and says what it
-should, the Helm chart's values match its schema, and every YAML file is
-yamllint-clean. (Helm itself cannot be installed here; scripts/check-chart
-runs `helm lint` and `helm template` where it exists.)"""
+"""The kustomize base (manifests/), rendered by the pinned kubectl 1.32 as a
+user would (`kubectl kustomize manifests/`, no flags), and through an overlay
+as a user's would be: every object valid against Kubernetes' OpenAPI schemas,
+an overlay that can be applied again after its migrations change (no Job with
+a fixed name whose template changes), least privilege, the one-off rollback
+component. Also: the chart's values.yaml against its schema, and yamllint
+over the plain YAML."""
 
-import glob
 import json
 import os
-import subprocess
-import sys
+import shutil
+import tempfile
 
 import jsonschema
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-failures = []
-passed = 0
+from support import KUBECTL, REPO, Checks, documents, example_migrations, pod_specs, restricted, run, schema_errors
+
+MANIFESTS = os.path.join(REPO, "manifests")
+c = Checks()
+tmp = tempfile.mkdtemp(prefix="lockstep-kustomize-test-")
 
 
-def check(name, condition, detail=""):
-    global passed
-    if condition:
-        passed += 1
-    else:
-        failures.append("%s %s" % (name, detail))
+def kustomize(name, folder):
+    result = run([KUBECTL, "kustomize", folder])
+    if not c.check(name + ": kubectl kustomize renders", result.returncode == 0, result.stderr):
+        return []
+    objects = documents(result.stdout)
+    errors = schema_errors(objects)
+    c.check(name + ": every object matches the Kubernetes OpenAPI schema", not errors, "; ".join(errors))
+    return objects
 
 
-def restricted(container):
-    sc = container.get("securityContext", {})
-    return (sc.get("runAsNonRoot") is True and sc.get("readOnlyRootFilesystem") is True
-            and sc.get("allowPrivilegeEscalation") is False and sc.get("capabilities", {}).get("drop") == ["ALL"]
-            and sc.get("seccompProfile", {}).get("type") == "RuntimeDefault")
+def overlay(name, files, components=()):
+    """An overlay as a user writes it: the base by relative path, their migrations in their folder."""
+    folder = os.path.join(tmp, name)
+    os.makedirs(os.path.join(folder, "migrations"))
+    for file_name, content in files.items():
+        with open(os.path.join(folder, "migrations", file_name), "w") as f:
+            f.write(content)
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": [os.path.relpath(MANIFESTS, folder)],
+        "components": [os.path.relpath(os.path.join(MANIFESTS, "components", comp), folder) for comp in components],
+        "configMapGenerator": [{"name": "lockstep-migrations", "behavior": "replace",
+                                "files": ["migrations/" + n for n in sorted(files)]}],
+        "images": [{"name": "app", "newName": "registry.example.com/shop", "newTag": "1.4.0"}],
+    }
+    with open(os.path.join(folder, "kustomization.yaml"), "w") as f:
+        yaml.safe_dump(kustomization, f)
+    return kustomize(name, folder)
 
 
-# 1. kustomize renders, with every object the base promises.
-rendered = subprocess.run(["kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone",
-                           os.path.join(REPO, "manifests")], capture_output=True, text=True)
-check("kustomize renders", rendered.returncode == 0, rendered.stderr)
-docs = [d for d in yaml.safe_load_all(rendered.stdout) if d]
-kinds = sorted(d["kind"] for d in docs)
-check("kustomize objects", kinds == ["ConfigMap", "Deployment", "Job", "Job", "Role", "RoleBinding",
-                                     "ServiceAccount"], str(kinds))
-by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+def by_kind(objects, kind):
+    return [o for o in objects if o["kind"] == kind]
 
-configmaps = [d for d in docs if d["kind"] == "ConfigMap"]
-if configmaps:
-    data = configmaps[0]["data"]
-    for path in glob.glob(os.path.join(REPO, "migrations", "*.sql")):
-        with open(path) as f:
-            check("ConfigMap holds " + os.path.basename(path), data.get(os.path.basename(path)) == f.read())
-    cm_name = configmaps[0]["metadata"]["name"]
-    check("ConfigMap name has a content hash", cm_name.startswith("lockstep-migrations-"), cm_name)
 
-migrate = by_name.get(("Job", "lockstep-migrate"))
-check("migration Job exists", migrate is not None)
-if migrate:
-    spec = migrate["spec"]
-    rules = spec["podFailurePolicy"]["rules"]
-    fail_codes = [r["onExitCodes"]["values"] for r in rules if r["action"] == "FailJob"]
-    count_codes = [r["onExitCodes"]["values"] for r in rules if r["action"] == "Count"]
-    check("fails at once on 2, 5, 6", fail_codes == [[2, 5, 6]], str(fail_codes))
-    check("retries 1, 3, 4", count_codes == [[1, 3, 4]], str(count_codes))
-    check("restartPolicy Never", spec["template"]["spec"]["restartPolicy"] == "Never")
-    container = spec["template"]["spec"]["containers"][0]
-    check("migrates to heads", container["args"] == ["upgrade", "heads"])
-    check("image rewritten", container["image"] == "ghcr.io/lockstep/lockstep:0.1.0", container["image"])
-    check("restricted securityContext (Job)", restricted(container))
-    check("termination message policy", container["terminationMessagePolicy"] == "FallbackToLogsOnError")
-    env = {e["name"]: e for e in container["env"]}
-    check("downward API POD_NAME", env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name")
-    check("URL from a Secret", "secretKeyRef" in env["LOCKSTEP_DATABASE_URL"]["valueFrom"])
-    mounts = container["volumeMounts"]
-    volumes = spec["template"]["spec"]["volumes"]
-    check("migrations mounted", mounts[0]["mountPath"] == "/migrations")
-    check("volume is the generated ConfigMap", volumes[0]["configMap"]["name"] == cm_name)
+# 1. The base renders as it is, ships no migrations and no Job.
+base = kustomize("base", MANIFESTS)
+c.check("base: objects", sorted(o["kind"] for o in base) == ["ConfigMap", "Deployment", "Role", "RoleBinding",
+                                                             "ServiceAccount"], str([o["kind"] for o in base]))
+cms = by_kind(base, "ConfigMap")
+c.check("base: the migrations ConfigMap is empty (the base ships none)", cms and not cms[0].get("data"), str(cms))
+c.check("base: no Job (a Job's template is immutable; see kustomization.yaml)", not by_kind(base, "Job"))
 
-rollback = by_name.get(("Job", "lockstep-rollback"))
-check("rollback Job exists and is suspended", rollback is not None and rollback["spec"]["suspend"] is True)
-if rollback:
-    check("rollback downgrades", rollback["spec"]["template"]["spec"]["containers"][0]["args"][0] == "downgrade")
+# 2. The Deployment: lockstep as the init container, the token for it alone.
+for d in by_kind(base, "Deployment"):
+    pod = d["spec"]["template"]["spec"]
+    init = pod["initContainers"][0]
+    c.check("base: the init container migrates", init["args"] == ["upgrade", "heads"], str(init["args"]))
+    c.check("base: image rewritten", init["image"] == "ghcr.io/lockstep/lockstep:0.1.0", init["image"])
+    c.check("base: restricted securityContext", restricted(init))
+    c.check("base: termination message policy", init["terminationMessagePolicy"] == "FallbackToLogsOnError")
+    env = {e["name"]: e for e in init["env"]}
+    c.check("base: downward API", env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name" and
+            env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace")
+    c.check("base: URL from a Secret", "secretKeyRef" in env["LOCKSTEP_DATABASE_URL"]["valueFrom"])
+    c.check("base: no pod-wide token", pod["automountServiceAccountToken"] is False)
+    c.check("base: the projected token is mounted into lockstep only",
+            "lockstep-token" in [m["name"] for m in init["volumeMounts"]] and
+            all("lockstep-token" not in [m["name"] for m in ct.get("volumeMounts", [])] for ct in pod["containers"]))
+    c.check("base: the volume is the generated ConfigMap",
+            [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] == [cms[0]["metadata"]["name"]])
+role = by_kind(base, "Role")
+c.check("base: minimal Role", role and role[0]["rules"] == [
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["patch"]},
+    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}], str(role))
 
-deployment = by_name.get(("Deployment", "chat"))
-check("example Deployment exists", deployment is not None)
-if deployment:
-    init = deployment["spec"]["template"]["spec"]["initContainers"][0]
-    check("init container waits", init["args"][:1] == ["wait"], str(init["args"]))
-    check("restricted securityContext (init)", restricted(init))
+# 3. An overlay with the example app's migrations, then with one more: the
+#    second apply changes only mutable fields (a new ConfigMap name in the
+#    Deployment's template), so `kubectl apply -k` works again and again.
+files = example_migrations()
+first = overlay("v1", files)
+more = dict(files, **{"9f9f9f9f9f9f_add_avatar.sql": "-- Revision ID: 9f9f9f9f9f9f\n-- Revises: 3f2a9c1e7b4d\n"
+                      "-- +upgrade\nALTER TABLE users ADD COLUMN avatar text;\n"
+                      "-- +downgrade\nALTER TABLE users DROP COLUMN avatar;\n"})
+second = overlay("v2", more)
+cm1 = by_kind(first, "ConfigMap")
+cm2 = by_kind(second, "ConfigMap")
+if c.check("overlay: one ConfigMap each", len(cm1) == 1 and len(cm2) == 1):
+    c.check("overlay: holds the files byte for byte", cm1[0]["data"] == files)
+    c.check("overlay: new migrations, new ConfigMap name", cm1[0]["metadata"]["name"] != cm2[0]["metadata"]["name"])
+    for objs, cm in ((first, cm1), (second, cm2)):
+        for d in by_kind(objs, "Deployment"):
+            c.check("overlay: the pods mount their own ConfigMap", cm[0]["metadata"]["name"] in
+                    [v["configMap"]["name"] for v in d["spec"]["template"]["spec"]["volumes"] if "configMap" in v])
+            c.check("overlay: the app's image", d["spec"]["template"]["spec"]["containers"][0]["image"] ==
+                    "registry.example.com/shop:1.4.0")
+    names = lambda objs: {(o["kind"], o["metadata"]["name"]) for o in objs if o["kind"] != "ConfigMap"}
+    c.check("overlay: the second apply updates the same objects (no immutable Job)",
+            names(first) == names(second) and not by_kind(second, "Job"))
 
-role = by_name.get(("Role", "lockstep"))
-check("Role exists", role is not None)
-if role:
-    check("minimal Role", role["rules"] == [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "patch"]},
-        {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}], str(role["rules"]))
+# 4. The rollback component: `downgrade @files` with the overlay's own files.
+rolled = overlay("rollback", files, components=["rollback"])
+jobs = by_kind(rolled, "Job")
+if c.check("rollback component: one Job", len(jobs) == 1):
+    pod = jobs[0]["spec"]["template"]["spec"]
+    ct = pod["containers"][0]
+    c.check("rollback component: downgrade @files", ct["args"] == ["downgrade", "@files"], str(ct["args"]))
+    c.check("rollback component: mounts the overlay's ConfigMap",
+            [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] ==
+            [o["metadata"]["name"] for o in by_kind(rolled, "ConfigMap")])
+    c.check("rollback component: restricted, no pod-wide token", restricted(ct) and pod["automountServiceAccountToken"] is False)
+    c.check("rollback component: cleans itself up", jobs[0]["spec"]["ttlSecondsAfterFinished"] > 0)
 
-# 2. The chart's values match its schema; Chart.yaml is complete.
+# 5. The chart's values match its schema.
 chart = os.path.join(REPO, "charts", "lockstep")
 with open(os.path.join(chart, "values.yaml")) as f:
     values = yaml.safe_load(f)
@@ -102,28 +132,16 @@ with open(os.path.join(chart, "values.schema.json")) as f:
     schema = json.load(f)
 try:
     jsonschema.validate(values, schema)
-    check("values.yaml matches values.schema.json", True)
+    c.check("values.yaml matches values.schema.json", True)
 except jsonschema.ValidationError as e:
-    check("values.yaml matches values.schema.json", False, str(e))
-bad = dict(values, kubernetes=dict(values["kubernetes"], annotate="sometimes"))
-try:
-    jsonschema.validate(bad, schema)
-    check("the schema rejects a bad annotate mode", False)
-except jsonschema.ValidationError:
-    check("the schema rejects a bad annotate mode", True)
-with open(os.path.join(chart, "Chart.yaml")) as f:
-    meta = yaml.safe_load(f)
-check("Chart.yaml", meta.get("apiVersion") == "v2" and meta.get("name") == "lockstep" and meta.get("version"))
-for template in ("job-migrate.yaml", "job-rollback.yaml", "configmap-migrations.yaml", "rbac.yaml", "NOTES.txt",
-                 "_helpers.tpl"):
-    check("chart template " + template, os.path.exists(os.path.join(chart, "templates", template)))
+    c.check("values.yaml matches values.schema.json", False, str(e))
 
-# 3. yamllint over the plain YAML (templates are not YAML until rendered).
-lint_targets = [os.path.join(REPO, "manifests"), os.path.join(chart, "values.yaml"), os.path.join(chart, "Chart.yaml")]
-lint = subprocess.run(["yamllint", "-c", os.path.join(REPO, ".yamllint")] + lint_targets, capture_output=True, text=True)
-check("yamllint clean", lint.returncode == 0, lint.stdout + lint.stderr)
+# 6. yamllint over the plain YAML (templates are not YAML until rendered).
+lint_targets = [MANIFESTS, os.path.join(chart, "values.yaml"), os.path.join(chart, "Chart.yaml"),
+                os.path.join(REPO, "tests", "deploy", "app-chart", "Chart.yaml"),
+                os.path.join(REPO, "tests", "deploy", "app-chart", "values.yaml")]
+lint = run(["yamllint", "-c", os.path.join(REPO, ".yamllint")] + lint_targets)
+c.check("yamllint clean", lint.returncode == 0, lint.stdout + lint.stderr)
 
-for f in failures:
-    print("FAIL", f)
-print("%d passed, %d failed" % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+shutil.rmtree(tmp)
+c.finish()

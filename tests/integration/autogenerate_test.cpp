@@ -2,8 +2,10 @@
 // schema B, the generated upgrade applied to A leaves no difference from B,
 // and the generated downgrade brings it back to A. Real PostgreSQL both ways.
 
+#include "db/catalog_reader.hpp"
 #include "db/connection_url.hpp"
 #include "db/session.hpp"
+#include "schema/describe.hpp"
 #include "schema/diff.hpp"
 #include "support/test_env.hpp"
 
@@ -21,6 +23,16 @@ std::unique_ptr<lockstep::db::Session> open(const ScratchDatabase& db)
 {
   return std::make_unique<lockstep::db::Session>(lockstep::db::parse_database_url(db.url(), {}),
                                                  lockstep::db::TableNames{}, std::chrono::seconds(10));
+}
+
+lockstep::schema::Model read(lockstep::db::Session& session)
+{
+  return lockstep::db::CatalogReader(session, lockstep::db::TableNames{}).read();
+}
+
+std::vector<std::string> describe(lockstep::db::Session& session)
+{
+  return lockstep::schema::describe(read(session));
 }
 
 std::string joined(const lockstep::schema::Changes& changes)
@@ -46,19 +58,19 @@ RoundTrip round_trip(const std::string& a_sql, const std::string& b_sql, bool ch
   b.exec(b_sql);
   auto sa = open(a);
   auto sb = open(b);
-  const auto described_a = sa->describe_schema();
-  const auto described_b = sb->describe_schema();
-  RoundTrip trip{lockstep::schema::diff(sa->read_model(), sb->read_model()),
-                 lockstep::schema::diff(sb->read_model(), sa->read_model())};
+  const auto described_a = describe(*sa);
+  const auto described_b = describe(*sb);
+  RoundTrip trip{lockstep::schema::diff(read(*sa), read(*sb)),
+                 lockstep::schema::diff(read(*sb), read(*sa))};
   INFO("upgrade:\n" << joined(trip.up));
   REQUIRE_FALSE(trip.up.empty());
   sa->execute(joined(trip.up));
-  CHECK(sa->describe_schema() == described_b);
-  CHECK(lockstep::schema::diff(sa->read_model(), sb->read_model()).empty());
+  CHECK(describe(*sa) == described_b);
+  CHECK(lockstep::schema::diff(read(*sa), read(*sb)).empty());
   if (check_down) {
     INFO("downgrade:\n" << joined(trip.down));
     sa->execute(joined(trip.down));
-    CHECK(sa->describe_schema() == described_a);
+    CHECK(describe(*sa) == described_a);
   }
   return trip;
 }
@@ -175,4 +187,145 @@ TEST_CASE("autogenerate cannot tell a rename: it drops and adds, and names the p
   auto trip = round_trip("CREATE TABLE t (id int, title text);", "CREATE TABLE t (id int, heading text);");
   CHECK_THAT(joined(trip.up), ContainsSubstring("drops column t.title (or a rename to heading?)") &&
                                 ContainsSubstring("ADD COLUMN heading text"));
+}
+
+namespace {
+
+// lockstep with an empty migrations folder (or `migrations`) and `schema` as the desired state.
+lockstep::test::RunResult run_against(const ScratchDatabase& target, const std::string& migrations,
+                                      const std::string& schema, std::vector<std::string> args)
+{
+  std::vector<std::string> full{"--database-url", target.url(), "--migrations", migrations, "--schema", schema};
+  full.insert(full.end(), args.begin(), args.end());
+  return lockstep::test::run_lockstep(full);
+}
+
+} // namespace
+
+TEST_CASE("an object kind lockstep does not manage is exit 2 naming it and its line, never left out",
+          "[autogenerate]")
+{
+  ScratchDatabase target;
+  lockstep::test::TempDir migrations;
+  lockstep::test::TempDir schema;
+  const std::string file = schema.write("schema.sql",
+                                        "CREATE TABLE t (id int PRIMARY KEY, n int);\n"
+                                        "\n"
+                                        "CREATE RULE t_no_delete AS ON DELETE TO t DO INSTEAD NOTHING;\n"
+                                        "CREATE AGGREGATE total_of (int) (SFUNC = int4pl, STYPE = int);\n");
+  for (const char* command : {"check", "revision"}) {
+    std::vector<std::string> args{command};
+    if (std::string(command) == "revision") {
+      args = {"revision", "--autogenerate", "-m", "x"};
+    }
+    auto r = run_against(target, migrations.path(), file, args);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, ContainsSubstring(file + ":3: rule t_no_delete on table t") &&
+                        ContainsSubstring(file + ":4: function total_of(integer)") &&
+                        ContainsSubstring("does not manage"));
+  }
+  CHECK(std::distance(std::filesystem::directory_iterator(migrations.path()), {}) == 0);
+
+  // The same from the migrations' side: named as theirs.
+  lockstep::test::write_revision_file(migrations.path(), "r1", {}, "CREATE TABLE t (id int PRIMARY KEY, n int);\n"
+                                      "CREATE RULE t_no_delete AS ON DELETE TO t DO INSTEAD NOTHING;",
+                                      "DROP TABLE t;");
+  const std::string plain = schema.write("plain.sql", "CREATE TABLE t (id int PRIMARY KEY, n int);\n");
+  auto r = run_against(target, migrations.path(), plain, {"check"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, ContainsSubstring("the migrations create(s) objects") && ContainsSubstring("rule t_no_delete"));
+}
+
+TEST_CASE("the desired state: a statement that fails names its file and line; psql meta-commands and ownership "
+          "statements are skipped with a notice", "[autogenerate]")
+{
+  ScratchDatabase target;
+  lockstep::test::TempDir migrations;
+  lockstep::test::TempDir schema;
+  const std::string broken = schema.write("broken.sql", "CREATE TABLE a (id int);\n\nCREATE TABLE b (id no_such_type);\n");
+  auto r = run_against(target, migrations.path(), broken, {"check"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, ContainsSubstring(broken + ":3: the desired schema does not apply") &&
+                      ContainsSubstring("no_such_type"));
+
+  const std::string dump = schema.write("dump.sql",
+                                        "\\restrict AbCdEf\n"
+                                        "SET statement_timeout = 0;\n"
+                                        "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                                        "CREATE TABLE public.a (id integer);\n"
+                                        "ALTER TABLE public.a OWNER TO role_that_does_not_exist;\n"
+                                        "GRANT SELECT ON TABLE public.a TO role_that_does_not_exist;\n"
+                                        "\\unrestrict AbCdEf\n");
+  r = run_against(target, migrations.path(), dump, {"revision", "--autogenerate", "-m", "from dump", "--rev-id", "d1"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, ContainsSubstring(dump + ":1: skipped the psql meta-command \\restrict") &&
+                      ContainsSubstring(dump + ":7: skipped the psql meta-command \\unrestrict") &&
+                      ContainsSubstring("skipped 2 ownership and privilege statement(s)") &&
+                      ContainsSubstring("first at " + dump + ":5"));
+  CHECK_THAT(lockstep::test::read_text(migrations.path() + "/d1_from_dump.sql"), ContainsSubstring("CREATE TABLE a ("));
+  CHECK(run_against(target, migrations.path(), dump, {"upgrade", "heads"}).exit_code == 0);
+  CHECK(run_against(target, migrations.path(), dump, {"check"}).exit_code == 0);
+}
+
+TEST_CASE("schema_ownership: owners and grants of the desired state are compared and generated; off, they are "
+          "skipped", "[autogenerate]")
+{
+  ScratchDatabase target;
+  // Roles are cluster-wide: names of this run only.
+  const std::string suffix = target.name().substr(target.name().size() - 8);
+  const std::string owner = "ag_owner_" + suffix;
+  const std::string reader = "ag_reader_" + suffix;
+  target.exec("CREATE ROLE " + owner + "; CREATE ROLE " + reader);
+  lockstep::test::TempDir migrations;
+  lockstep::test::TempDir schema;
+  const std::string base = "CREATE SCHEMA shop;\n"
+                           "CREATE TABLE shop.items (id serial PRIMARY KEY, name text);\n"
+                           "CREATE VIEW shop.names AS SELECT name FROM shop.items;\n"
+                           "CREATE FUNCTION shop.count_items() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM "
+                           "shop.items';\n"
+                           "ALTER SCHEMA shop OWNER TO " + owner + ";\n"
+                           "ALTER TABLE shop.items OWNER TO " + owner + ";\n"
+                           "ALTER FUNCTION shop.count_items() OWNER TO " + owner + ";\n";
+  const std::string v1 = schema.write("v1.sql", base + "GRANT SELECT ON shop.items TO " + reader + ";\n"
+                                                        "GRANT SELECT ON shop.names TO " + reader + " WITH GRANT OPTION;\n"
+                                                        "REVOKE EXECUTE ON FUNCTION shop.count_items() FROM PUBLIC;\n");
+  const std::vector<std::string> on{"--schema-ownership", "true"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), on.begin(), on.end());
+    return args;
+  };
+  auto generated = run_against(target, migrations.path(), v1,
+                               with({"revision", "--autogenerate", "-m", "owned", "--rev-id", "own1"}));
+  INFO(generated.out << generated.err);
+  REQUIRE(generated.exit_code == 0);
+  const std::string file = lockstep::test::read_text(migrations.path() + "/own1_owned.sql");
+  CHECK_THAT(file, ContainsSubstring("ALTER TABLE shop.items OWNER TO " + owner) &&
+                     ContainsSubstring("GRANT SELECT ON TABLE shop.items TO " + reader) &&
+                     ContainsSubstring("GRANT SELECT ON TABLE shop.names TO " + reader + " WITH GRANT OPTION"));
+  REQUIRE(run_against(target, migrations.path(), v1, {"upgrade", "heads"}).exit_code == 0);
+  CHECK(target.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'shop.items'::regclass") == owner);
+  CHECK(target.scalar("SELECT has_table_privilege('" + reader + "', 'shop.items', 'SELECT')") == "t");
+  CHECK(target.scalar("SELECT has_function_privilege('" + reader + "', 'shop.count_items()', 'EXECUTE')") == "f");
+  CHECK(run_against(target, migrations.path(), v1, with({"check"})).exit_code == 0);
+
+  // The grant goes from the desired state: check sees it (only) when ownership is managed.
+  const std::string v2 = schema.write("v2.sql", base + "REVOKE EXECUTE ON FUNCTION shop.count_items() FROM PUBLIC;\n");
+  auto drift = run_against(target, migrations.path(), v2, with({"check"}));
+  CHECK(drift.exit_code == 7);
+  CHECK_THAT(drift.out, ContainsSubstring("privileges of TABLE shop.items"));
+  auto off = run_against(target, migrations.path(), v2, {"check"});
+  CHECK(off.exit_code == 0);
+  CHECK_THAT(off.err, ContainsSubstring("skipped 4 ownership and privilege statement(s)"));
+  auto second = run_against(target, migrations.path(), v2,
+                            with({"revision", "--autogenerate", "-m", "revoke", "--rev-id", "own2"}));
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(lockstep::test::read_text(migrations.path() + "/own2_revoke.sql"),
+             ContainsSubstring("REVOKE ALL ON TABLE shop.items FROM PUBLIC"));
+  REQUIRE(run_against(target, migrations.path(), v2, {"upgrade", "heads"}).exit_code == 0);
+  CHECK(target.scalar("SELECT has_table_privilege('" + reader + "', 'shop.items', 'SELECT')") == "f");
+  CHECK(run_against(target, migrations.path(), v2, with({"check"})).exit_code == 0);
+  REQUIRE(run_against(target, migrations.path(), v2, {"downgrade", "-1"}).exit_code == 0);
+  CHECK(target.scalar("SELECT has_table_privilege('" + reader + "', 'shop.items', 'SELECT')") == "t");
 }

@@ -1,39 +1,176 @@
-{{/* Names and labels. */}}
+{{/*
+lockstep's named templates. Every template here takes a chart context (a
+dict with "Values", "Release" and, optionally, "Chart"): this chart's own
+root `.`, or, from an app chart that depends on lockstep, the subchart's
+context `.Subcharts.lockstep`. They never read a parent chart's values.
+*/}}
+
+{{/* The release's base name (nameOverride, fullnameOverride), unbounded:
+     resource names are cut by lockstep.resourceName. */}}
 {{- define "lockstep.fullname" -}}
-{{- printf "%s-lockstep" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default "lockstep" .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A resource name: the base name plus a suffix, at most 63 characters.
+     A base name too long for its suffix is cut and gets 5 hex digits of its
+     hash, so two long release names that share a prefix stay apart.
+     Pass (dict "ctx" $ctx "suffix" "-migrate"). */}}
+{{- define "lockstep.resourceName" -}}
+{{- $full := include "lockstep.fullname" .ctx -}}
+{{- if le (add (len $full) (len .suffix)) 63 -}}
+{{- printf "%s%s" $full .suffix -}}
+{{- else -}}
+{{- $keep := int (sub 63 (add (len .suffix) 6)) -}}
+{{- printf "%s-%s%s" ($full | trunc $keep | trimSuffix "-") (sha256sum $full | trunc 5) .suffix -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Chart.yaml's version and appVersion; called with a plain dict (no .Chart),
+     the same numbers written here (tests/deploy/chart_test.py compares them). */}}
+{{- define "lockstep.chartVersion" -}}
+{{- if and .Chart (eq .Chart.Name "lockstep") -}}{{ .Chart.Version }}{{- else -}}0.2.0{{- end -}}
+{{- end -}}
+
+{{- define "lockstep.appVersion" -}}
+{{- if and .Chart (eq .Chart.Name "lockstep") -}}{{ .Chart.AppVersion }}{{- else -}}0.1.0{{- end -}}
+{{- end -}}
+
+{{/* Labels; pass (dict "ctx" $ctx "component" "migrate"). */}}
+{{- define "lockstep.selectorLabels" -}}
+app.kubernetes.io/name: {{ default "lockstep" .ctx.Values.nameOverride | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 {{- end -}}
 
 {{- define "lockstep.labels" -}}
-app.kubernetes.io/name: lockstep
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{ include "lockstep.selectorLabels" . }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/version: {{ include "lockstep.appVersion" .ctx | quote }}
+app.kubernetes.io/part-of: lockstep
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service | default "Helm" }}
+helm.sh/chart: {{ printf "lockstep-%s" (include "lockstep.chartVersion" .ctx) | replace "+" "_" }}
 {{- end -}}
 
+{{/* repository:tag, or repository@digest when image.digest is set. */}}
 {{- define "lockstep.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default (include "lockstep.appVersion" .) }}
+{{- end -}}
 {{- end -}}
 
-{{/* Reporting to the pod needs a ServiceAccount with the Role. */}}
+{{/* kubernetes.annotate, with YAML 1.1's unquoted `off` (read as false) taken as "off". */}}
+{{- define "lockstep.annotateMode" -}}
+{{- $mode := .Values.kubernetes.annotate -}}
+{{- if kindIs "bool" $mode -}}
+{{- if $mode -}}{{ fail "kubernetes.annotate: true is not a mode; use off, best-effort or required (an unquoted `on` or `yes` reads as true)" }}{{- end -}}
+off
+{{- else -}}
+{{ $mode }}
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when lockstep talks to the Kubernetes API (annotations or Events). */}}
 {{- define "lockstep.reports" -}}
-{{- if or (ne .Values.kubernetes.annotate "off") .Values.kubernetes.events -}}true{{- end -}}
+{{- if or (ne (include "lockstep.annotateMode" .) "off") .Values.kubernetes.events -}}true{{- end -}}
 {{- end -}}
 
+{{/* The ServiceAccount the app's pods (init container path) run as. */}}
 {{- define "lockstep.serviceAccountName" -}}
-{{- if .Values.serviceAccount.name -}}{{ .Values.serviceAccount.name }}{{- else -}}{{ include "lockstep.fullname" . }}{{- end -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "lockstep.fullname" .) .Values.serviceAccount.name | trunc 63 | trimSuffix "-" -}}
+{{- else if .Values.serviceAccount.name -}}
+{{- .Values.serviceAccount.name -}}
+{{- else if include "lockstep.reports" . -}}
+{{- fail "serviceAccount.name: reporting (kubernetes.annotate or kubernetes.events) needs a ServiceAccount to bind the Role to; with serviceAccount.create=false name an existing one" -}}
+{{- else -}}
+default
+{{- end -}}
 {{- end -}}
 
-{{/* The restricted Pod Security Standard, for the container. */}}
-{{- define "lockstep.securityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-readOnlyRootFilesystem: true
-allowPrivilegeEscalation: false
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
+{{/* The ServiceAccount the hook Jobs run as: created with the hooks (they run
+     before the release's own objects exist), unless an existing one is named. */}}
+{{- define "lockstep.hookServiceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- include "lockstep.resourceName" (dict "ctx" . "suffix" "-hook") -}}
+{{- else -}}
+{{- include "lockstep.serviceAccountName" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The migrations as ConfigMap data, and a hash of it. */}}
+{{- define "lockstep.migrationsHash" -}}
+{{- toJson .Values.migrations.files | sha256sum | trunc 10 -}}
+{{- end -}}
+
+{{/* The ConfigMap the pods mount: named after its content (old pods keep
+     theirs), or migrations.existingConfigMap; empty for image-baked migrations. */}}
+{{- define "lockstep.migrationsConfigMap" -}}
+{{- if .Values.migrations.existingConfigMap -}}
+{{- .Values.migrations.existingConfigMap -}}
+{{- else if .Values.migrations.files -}}
+{{- include "lockstep.resourceName" (dict "ctx" . "suffix" (printf "-migrations-%s" (include "lockstep.migrationsHash" .))) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Refuses values that cannot work, before anything renders. */}}
+{{- define "lockstep.validate" -}}
+{{- $m := .Values.migrations -}}
+{{- $sources := 0 -}}
+{{- if $m.files }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if $m.existingConfigMap }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if $m.fromImage }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if eq (int $sources) 0 -}}
+{{- fail "lockstep: no migrations given. This chart ships none: set migrations.files (a values file, or --set-file 'migrations.files.0001_init\\.sql=migrations/0001_init.sql'), migrations.existingConfigMap, or migrations.fromImage=true with an image that holds them at migrations.path. See README, 'Running in Kubernetes'." -}}
+{{- end -}}
+{{- if gt (int $sources) 1 -}}
+{{- fail "lockstep: set exactly one of migrations.files, migrations.existingConfigMap and migrations.fromImage" -}}
+{{- end -}}
+{{- if $m.files -}}
+{{- $size := 0 -}}
+{{- range $name, $content := $m.files }}{{ $size = add $size (len $name) (len $content) }}{{ end -}}
+{{- if gt (int $size) 921600 -}}
+{{- fail (printf "lockstep: migrations.files holds %d bytes; a ConfigMap may hold at most 1 MiB. Bake the migrations into an image (migrations.fromImage) or create the ConfigMap yourself (migrations.existingConfigMap)" (int $size)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.rollback.job.enabled .Values.migrate.enabled -}}
+{{- fail "lockstep: rollback.job.enabled and migrate.enabled together would migrate and revert in one release; set migrate.enabled=false for the rollback (README: 'Rolling back')" -}}
+{{- end -}}
+{{- if and .Values.rollback.hook.enabled .Values.argocd.enabled -}}
+{{- fail "lockstep: Argo CD runs no rollback hooks; with argocd.enabled use rollback.job (README: 'Rolling back')" -}}
+{{- end -}}
+{{- $_ := include "lockstep.serviceAccountName" . -}}
+{{- end -}}
+
+{{/* Hook annotations; pass (dict "ctx" $ "events" (list ...) "weight" N).
+     In Argo CD mode the same objects are PreSync hooks ordered by sync wave. */}}
+{{- define "lockstep.hookAnnotations" -}}
+{{- if .ctx.Values.argocd.enabled -}}
+argocd.argoproj.io/hook: PreSync
+argocd.argoproj.io/hook-delete-policy: BeforeHookCreation,HookSucceeded
+argocd.argoproj.io/sync-wave: {{ .weight | quote }}
+{{- else -}}
+helm.sh/hook: {{ join "," .events }}
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end -}}
+{{- end -}}
+
+{{/* The events a hook-time copy (ConfigMap, RBAC) is needed for. */}}
+{{- define "lockstep.hookEvents" -}}
+{{- $events := list -}}
+{{- if .Values.migrate.enabled }}{{ $events = concat $events (list "pre-install" "pre-upgrade") }}{{ end -}}
+{{- if .Values.rollback.hook.enabled }}{{ $events = append $events "pre-rollback" }}{{ end -}}
+{{- toJson $events -}}
 {{- end -}}
 
 {{- define "lockstep.env" -}}
@@ -47,7 +184,7 @@ seccompProfile:
   value: /var/run/lockstep/password/password
 {{- end }}
 - name: LOCKSTEP_MIGRATIONS
-  value: /migrations
+  value: {{ .Values.migrations.path | quote }}
 - name: POD_NAME
   valueFrom:
     fieldRef:
@@ -56,8 +193,12 @@ seccompProfile:
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
+- name: POD_UID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.uid
 - name: LOCKSTEP_KUBERNETES_ANNOTATE
-  value: {{ .Values.kubernetes.annotate | quote }}
+  value: {{ include "lockstep.annotateMode" . | quote }}
 - name: LOCKSTEP_KUBERNETES_EVENTS
   value: {{ .Values.kubernetes.events | quote }}
 - name: LOCKSTEP_KUBERNETES_ANNOTATION_PREFIX
@@ -68,12 +209,15 @@ seccompProfile:
   value: {{ $value | quote }}
 {{- end }}
 {{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "lockstep.volumeMounts" -}}
-{{- if eq .Values.migrations.source "configMap" }}
+{{- if include "lockstep.migrationsConfigMap" . }}
 - name: lockstep-migrations
-  mountPath: /migrations
+  mountPath: {{ .Values.migrations.path }}
   readOnly: true
 {{- end }}
 {{- if .Values.database.passwordKey }}
@@ -81,15 +225,44 @@ seccompProfile:
   mountPath: /var/run/lockstep/password
   readOnly: true
 {{- end }}
+{{- if include "lockstep.reports" . }}
+- name: lockstep-token
+  mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+  readOnly: true
+{{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
-{{/* Volumes the lockstep container needs; app charts that use the init
-     container template add these to their pod too. */}}
+{{/* The volumes lockstep's container needs. An app chart that uses
+     lockstep.initContainer adds these to its pod. The migrations volume is
+     the content-addressed ConfigMap (or migrations.existingConfigMap); the
+     token is a projected ServiceAccount token mounted into lockstep's
+     container alone (set automountServiceAccountToken: false on the pod). */}}
 {{- define "lockstep.volumes" -}}
-{{- if eq .Values.migrations.source "configMap" }}
+{{ include "lockstep.podVolumes" (dict "ctx" . "configMap" (include "lockstep.migrationsConfigMap" .)) | trim }}
+{{- end -}}
+
+{{/* The hook Jobs mount the hook-time copy of the migrations (the pods'
+     content-addressed ConfigMap is an ordinary object: on install it does
+     not exist yet when the pre-install hooks run). */}}
+{{- define "lockstep.hookConfigMap" -}}
+{{- if .Values.migrations.existingConfigMap -}}
+{{- .Values.migrations.existingConfigMap -}}
+{{- else if .Values.migrations.files -}}
+{{- include "lockstep.resourceName" (dict "ctx" . "suffix" "-hook") -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pass (dict "ctx" $ctx "configMap" name). */}}
+{{- define "lockstep.podVolumes" -}}
+{{- $cm := .configMap -}}
+{{- with .ctx -}}
+{{- if $cm }}
 - name: lockstep-migrations
   configMap:
-    name: {{ include "lockstep.fullname" . }}-migrations
+    name: {{ $cm }}
 {{- end }}
 {{- if .Values.database.passwordKey }}
 - name: lockstep-password
@@ -99,42 +272,82 @@ seccompProfile:
       - key: {{ .Values.database.passwordKey }}
         path: password
 {{- end }}
+{{- if include "lockstep.reports" . }}
+- name: lockstep-token
+  projected:
+    defaultMode: 292  # 0444: readable by the non-root user
+    sources:
+      - serviceAccountToken:
+          path: token
+          expirationSeconds: 3607
+      - configMap:
+          name: kube-root-ca.crt
+          items:
+            - key: ca.crt
+              path: ca.crt
+      - downwardAPI:
+          items:
+            - path: namespace
+              fieldRef:
+                fieldPath: metadata.namespace
+{{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
 {{- end -}}
 
-{{/* One lockstep container; pass (dict "root" $ "name" "..." "args" (list ...)). */}}
+{{/* One lockstep container; pass (dict "ctx" $ctx "name" "..." "args" (list ...)). */}}
 {{- define "lockstep.container" -}}
 - name: {{ .name }}
-  image: {{ include "lockstep.image" .root }}
-  imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+  image: {{ include "lockstep.image" .ctx }}
+  imagePullPolicy: {{ .ctx.Values.image.pullPolicy }}
+  {{- with .ctx.Values.command }}
+  command:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   args:
-{{ toYaml .args | indent 4 }}
+    {{- toYaml .args | nindent 4 }}
   env:
-{{ include "lockstep.env" .root | indent 4 }}
+    {{- include "lockstep.env" .ctx | nindent 4 }}
+  {{- with include "lockstep.volumeMounts" .ctx }}
   volumeMounts:
-{{ include "lockstep.volumeMounts" .root | indent 4 }}
+    {{- . | trim | nindent 4 }}
+  {{- end }}
+  {{- with .ctx.Values.securityContext }}
   securityContext:
-{{ include "lockstep.securityContext" .root | indent 4 }}
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .ctx.Values.resources }}
   resources:
-{{ toYaml .root.Values.resources | indent 4 }}
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   terminationMessagePolicy: FallbackToLogsOnError
 {{- end -}}
 
 {{/*
-The init container for an app's pods. In the app chart:
+The init container for an app's pods, from the app chart (see README,
+"The init container from your own chart"):
 
-  initContainers:
-    {{- include "lockstep.initContainer" . | nindent 4 }}
-  volumes:
-    {{- include "lockstep.volumes" . | nindent 4 }}
+  spec:
+    serviceAccountName: {{ include "lockstep.serviceAccountName" .Subcharts.lockstep }}
+    automountServiceAccountToken: false
+    initContainers:
+      {{- include "lockstep.initContainer" .Subcharts.lockstep | nindent 6 }}
+    volumes:
+      {{- include "lockstep.volumes" .Subcharts.lockstep | nindent 6 }}
 
-initContainer.mode "wait" blocks until the hook Job has migrated (never
-migrates); "migrate" runs `upgrade heads` itself, safe with many replicas.
+initContainer.mode "wait" blocks until the database is at (or ahead of) the
+pod's own heads and never migrates (the hook Job migrates); "migrate" runs
+`upgrade heads` itself, safe with many replicas (one migrates, the others
+wait on the lock).
 */}}
 {{- define "lockstep.initContainer" -}}
+{{- include "lockstep.validate" . -}}
 {{- if eq .Values.initContainer.mode "wait" -}}
-{{ include "lockstep.container" (dict "root" . "name" "lockstep-wait" "args" (list "wait" "--timeout" .Values.initContainer.waitTimeout)) }}
+{{ include "lockstep.container" (dict "ctx" . "name" "lockstep-wait" "args" (list "wait" "--timeout" .Values.initContainer.waitTimeout)) }}
 {{- else -}}
-{{ include "lockstep.container" (dict "root" . "name" "lockstep-migrate" "args" (list "upgrade" "heads")) }}
+{{ include "lockstep.container" (dict "ctx" . "name" "lockstep-migrate" "args" (list "upgrade" "heads")) }}
 {{- end -}}
 {{- end -}}
 
@@ -157,4 +370,64 @@ podFailurePolicy:
     - action: Ignore
       onPodConditions:
         - type: DisruptionTarget
+          status: "True"
+{{- end -}}
+
+{{/* A Job running one lockstep command; pass (dict "ctx" $ "component" "migrate"
+     "args" (list ...) "job" .Values.migrate "serviceAccount" "name"
+     "configMap" "migrations ConfigMap"). */}}
+{{- define "lockstep.jobSpec" -}}
+{{- $v := .ctx.Values -}}
+backoffLimit: {{ .job.backoffLimit }}
+activeDeadlineSeconds: {{ .job.activeDeadlineSeconds }}
+{{- if ne .job.ttlSecondsAfterFinished nil }}
+ttlSecondsAfterFinished: {{ .job.ttlSecondsAfterFinished }}
+{{- end }}
+{{ include "lockstep.podFailurePolicy" . }}
+template:
+  metadata:
+    labels:
+      {{- include "lockstep.labels" (dict "ctx" .ctx "component" .component) | nindent 6 }}
+      {{- with $v.podLabels }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    {{- with $v.podAnnotations }}
+    annotations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+  spec:
+    restartPolicy: Never
+    automountServiceAccountToken: false
+    {{- if include "lockstep.reports" .ctx }}
+    serviceAccountName: {{ .serviceAccount }}
+    {{- end }}
+    {{- with $v.podSecurityContext }}
+    securityContext:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $v.imagePullSecrets }}
+    imagePullSecrets:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $v.priorityClassName }}
+    priorityClassName: {{ . }}
+    {{- end }}
+    containers:
+      {{- include "lockstep.container" (dict "ctx" .ctx "name" "lockstep" "args" .args) | nindent 6 }}
+    {{- with include "lockstep.podVolumes" (dict "ctx" .ctx "configMap" .configMap) }}
+    volumes:
+      {{- . | trim | nindent 6 }}
+    {{- end }}
+    {{- with $v.nodeSelector }}
+    nodeSelector:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $v.affinity }}
+    affinity:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $v.tolerations }}
+    tolerations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
 {{- end -}}

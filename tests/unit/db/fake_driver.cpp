@@ -176,12 +176,7 @@ void FakeDriver::execute(const std::string&)
   m_db->record("execute");
 }
 
-std::vector<std::string> FakeDriver::describe_schema()
-{
-  return {};
-}
-
-schema::Model FakeDriver::read_model()
+schema::Model FakeDriver::read_model(bool)
 {
   return {};
 }

@@ -67,8 +67,7 @@ public:
   void run_transaction(const std::string& sql) override;
   void execute(const std::string& sql) override;
 
-  std::vector<std::string> describe_schema() override;
-  schema::Model read_model() override;
+  schema::Model read_model(bool ownership) override;
 
   void create_database(const std::string& name) override;
   void drop_database(const std::string& name) override;

@@ -485,3 +485,48 @@ TEST_CASE("goals for every revision from every applied set stay closed", "[graph
     }
   }
 }
+
+// `@files`: lockstep's own target, the heads of the revisions that came from
+// files. s1, s2 and t1 are known only from the database's record (an older
+// image whose folder lacks what a newer one applied); r1's branch label is
+// "files", which `@files` never means.
+//
+//   a1 -- a2 -- a3 -- s1 -- s2
+//           \-- t1
+//   r1 [files]
+TEST_CASE("@files names the files' heads; downgrade @files reverts only what the files lack", "[graph][targets]")
+{
+  std::vector<NodeSpec> specs;
+  for (const char* line : {"a1:", "a2: a1", "a3: a2", "s1: a3", "s2: s1", "t1: a2", "r1: [files]"}) {
+    specs.push_back(node(line));
+  }
+  for (auto& spec : specs) {
+    spec.stored = spec.id[0] == 's' || spec.id[0] == 't';
+  }
+  RevisionGraph g(specs);
+
+  const Set none;
+  TargetResolver at_nothing(g, applied_at(g, none));
+  CHECK(ids(g, at_nothing.nodes("@files")) == Set{"a3", "r1"});
+  CHECK(ids(g, at_nothing.nodes("files")) == Set{"r1"});  // the branch label
+  CHECK(ids(g, at_nothing.nodes("heads")) == Set{"r1", "s2", "t1"});
+
+  check_goals(g, Goal::downgrade, {
+    {{"s2", "t1", "r1"}, "@files", {"a1", "a2", "a3", "r1"}},
+    {{"s2"}, "@files", {"a1", "a2", "a3"}},
+    {{"t1"}, "@files", {"a1", "a2"}},           // a3 is not applied: a downgrade never upgrades
+    {{"a3", "r1"}, "@files", {"a1", "a2", "a3", "r1"}},  // already there: nothing to revert
+    {{}, "@files", {}},
+  });
+  check_goals(g, Goal::upgrade, {
+    {{}, "@files", {"a1", "a2", "a3", "r1"}},
+    {{"s1"}, "@files", {"a1", "a2", "a3", "r1", "s1"}},  // upgrade never reverts
+  });
+
+  // Twice in a row: the second run reverts nothing.
+  NodeSet applied = applied_at(g, {"s2", "t1"});
+  NodeSet once = TargetResolver(g, applied).downgrade_goal("@files");
+  NodeSet twice = TargetResolver(g, once).downgrade_goal("@files");
+  CHECK(twice == once);
+  CHECK(ids(g, once) == Set{"a1", "a2", "a3"});
+}

@@ -1,0 +1,435 @@
+#!/usr/bin/python3
+"""charts/lockstep through a release lifecycle, with the real helm 3.17:
+`helm lint --strict`, `helm template` over a matrix of value sets and over a
+small app chart that depends on lockstep, every rendered object validated
+against Kubernetes' OpenAPI schemas, and the lifecycle properties asserted on
+the rendered objects (names, hooks, content-addressed ConfigMaps, RBAC,
+tokens, rollback)."""
+
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+
+import yaml
+
+from support import HELM, HERE, REPO, Checks, documents, example_migrations, pod_specs, restricted, run, schema_errors
+
+CHART = os.path.join(REPO, "charts", "lockstep")
+c = Checks()
+tmp = tempfile.mkdtemp(prefix="lockstep-chart-test-")
+
+
+def values_file(name, values):
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        yaml.safe_dump(values, f)
+    return path
+
+
+EXAMPLE = values_file("example", {"migrations": {"files": example_migrations()}})
+APP_VALUES = values_file("app", {"lockstep": {"migrations": {"files": example_migrations()}}})
+# Renders whose arguments give the example app's migrations; no other render may contain them.
+def gives_example(args):
+    return EXAMPLE in args or APP_VALUES in args or "--set-file" in args
+OTHER = values_file("other", {"migrations": {"files": {"0001_init.sql": "-- Revision ID: r1\n-- +upgrade\nSELECT 1;\n"}}})
+
+
+def template(args, release="r", chart=CHART):
+    return run([HELM, "template", release, chart, "--namespace", "shop"] + args)
+
+
+def render(name, args, release="r", chart=CHART):
+    """Renders, checks that it worked and that every object is valid; returns the objects."""
+    result = template(args, release, chart)
+    if not c.check(name + ": renders", result.returncode == 0, result.stderr):
+        return []
+    objects = documents(result.stdout)
+    errors = schema_errors(objects)
+    c.check(name + ": every object matches the Kubernetes OpenAPI schema", not errors, "; ".join(errors))
+    common_properties(name, objects, gives_example(args))
+    return objects
+
+
+def refused(name, args, message):
+    result = template(args)
+    c.check(name + ": refused", result.returncode != 0 and message in result.stderr, result.stderr.strip()[-400:])
+
+
+def find(objects, kind, component=None):
+    return [o for o in objects if o["kind"] == kind and
+            (component is None or o["metadata"].get("labels", {}).get("app.kubernetes.io/component") == component)]
+
+
+def hook_of(obj):
+    return obj["metadata"].get("annotations", {}).get("helm.sh/hook", "")
+
+
+def lockstep_containers(pod):
+    return [ct for ct in pod.get("initContainers", []) + pod.get("containers", []) if ct["name"].startswith("lockstep")]
+
+
+def env_of(container):
+    return {e["name"]: e.get("value") for e in container.get("env", [])}
+
+
+def common_properties(name, objects, example_given):
+    """What holds for every render: names fit, labels, least privilege, hygiene."""
+    names = [(o["kind"], o["metadata"]["name"]) for o in objects]
+    c.check(name + ": names fit 63 characters", all(len(n) <= 63 for _, n in names), str(names))
+    c.check(name + ": names are unique per kind", len(set(names)) == len(names), str(names))
+    for o in objects:
+        labels = o["metadata"].get("labels", {})
+        if labels.get("app.kubernetes.io/part-of") == "lockstep":
+            c.check(name + ": %s/%s has version and component labels" % (o["kind"], o["metadata"]["name"]),
+                    "app.kubernetes.io/version" in labels and "app.kubernetes.io/component" in labels, str(labels))
+    for o in objects:
+        for where, pod in pod_specs(o):
+            containers = lockstep_containers(pod)
+            if not containers:
+                continue
+            c.check(name + ": %s: no pod-wide token" % where, pod.get("automountServiceAccountToken") is False)
+            c.check(name + ": %s: restricted securityContext" % where, all(restricted(ct) for ct in containers))
+            token = [v for v in pod.get("volumes", []) if v["name"] == "lockstep-token"]
+            for ct in pod.get("initContainers", []) + pod.get("containers", []):
+                mounts = [m["name"] for m in ct.get("volumeMounts", [])]
+                if not ct["name"].startswith("lockstep"):
+                    c.check(name + ": %s: the token is not in the app's container %s" % (where, ct["name"]),
+                            "lockstep-token" not in mounts, str(mounts))
+                elif token:
+                    c.check(name + ": %s: the token is mounted into %s" % (where, ct["name"]), "lockstep-token" in mounts)
+            if token:
+                sources = token[0]["projected"]["sources"]
+                c.check(name + ": %s: a projected, expiring token" % where,
+                        sources[0]["serviceAccountToken"]["expirationSeconds"] <= 3607)
+    # An ordinary (non-hook) Job is only ever the explicit rollback Job.
+    for job in find(objects, "Job"):
+        if not hook_of(job) and "argocd.argoproj.io/hook" not in job["metadata"].get("annotations", {}):
+            c.check(name + ": the only ordinary Job is the explicit rollback", job["metadata"]["labels"][
+                "app.kubernetes.io/component"] == "rollback" and job["metadata"]["name"].startswith(
+                    job["metadata"]["labels"]["app.kubernetes.io/instance"]), job["metadata"]["name"])
+    text = yaml.safe_dump_all(objects)
+    for table in ("CREATE TABLE users", "CREATE TABLE conversations", "CREATE TABLE messages"):
+        if table in text:
+            c.check(name + ": the example app only where it was given", example_given, table)
+
+
+# --- lint and the chart itself ---------------------------------------------
+lint = run([HELM, "lint", "--strict", CHART, "-f", EXAMPLE])
+c.check("helm lint --strict", lint.returncode == 0, lint.stdout + lint.stderr)
+lint_image = run([HELM, "lint", "--strict", CHART, "--set", "migrations.fromImage=true"])
+c.check("helm lint --strict (image-baked)", lint_image.returncode == 0, lint_image.stdout + lint_image.stderr)
+
+package = run([HELM, "package", CHART, "--destination", tmp])
+c.check("helm package", package.returncode == 0, package.stderr)
+tgz = [f for f in os.listdir(tmp) if f.endswith(".tgz")]
+if tgz:
+    with tarfile.open(os.path.join(tmp, tgz[0])) as t:
+        members = t.getnames()
+    c.check("the packaged chart carries no migrations", not [m for m in members if m.endswith(".sql")], str(members))
+    c.check("the packaged chart carries no examples", not [m for m in members if "/examples/" in m], str(members))
+c.check("no files/migrations in the chart", not os.path.lexists(os.path.join(CHART, "files", "migrations")))
+
+with open(os.path.join(CHART, "Chart.yaml")) as f:
+    meta = yaml.safe_load(f)
+with open(os.path.join(CHART, "templates", "_helpers.tpl")) as f:
+    helpers = f.read()
+fallbacks = dict(re.findall(r'define "lockstep\.(chartVersion|appVersion)" -}}\n.*?else -}}([^{]+){{', helpers))
+c.check("the helpers' fallback versions are Chart.yaml's", fallbacks == {"chartVersion": meta["version"],
+                                                                          "appVersion": meta["appVersion"]}, str(fallbacks))
+
+refused("Kubernetes before 1.26 (podFailurePolicy)", ["--set", "migrations.fromImage=true", "--kube-version", "1.25.0"],
+        "kubeVersion")
+
+# --- no migrations: a clear refusal -----------------------------------------
+refused("defaults (no migrations)", [], "no migrations given")
+refused("two sources", ["-f", EXAMPLE, "--set", "migrations.fromImage=true"], "exactly one of")
+
+# --- the example app's migrations from a values file ------------------------
+objs = render("example values file", ["-f", EXAMPLE])
+cms = find(objs, "ConfigMap")
+pods_cm = [cm for cm in cms if not hook_of(cm)]
+hook_cm = [cm for cm in cms if hook_of(cm)]
+c.check("example: one ConfigMap for pods, one for the hooks", len(pods_cm) == 1 and len(hook_cm) == 1, str(cms))
+if pods_cm and hook_cm:
+    c.check("example: the pods' ConfigMap is named after its content",
+            re.fullmatch(r"r-lockstep-migrations-[0-9a-f]{10}", pods_cm[0]["metadata"]["name"]),
+            pods_cm[0]["metadata"]["name"])
+    c.check("example: byte-exact files", pods_cm[0]["data"] == example_migrations() == hook_cm[0]["data"])
+    c.check("example: the pods' ConfigMap is immutable and kept", pods_cm[0].get("immutable") is True and
+            pods_cm[0]["metadata"]["annotations"].get("helm.sh/resource-policy") == "keep")
+    c.check("example: the hook copy is a pre-install/pre-upgrade hook, deleted on success",
+            hook_of(hook_cm[0]) == "pre-install,pre-upgrade" and
+            hook_cm[0]["metadata"]["annotations"]["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded")
+migrate = find(objs, "Job", "migrate")
+if c.check("example: one migration Job", len(migrate) == 1):
+    job = migrate[0]
+    ann = job["metadata"]["annotations"]
+    c.check("example: the Job is a pre-install/pre-upgrade hook after its ConfigMap and RBAC",
+            hook_of(job) == "pre-install,pre-upgrade" and int(ann["helm.sh/hook-weight"]) >
+            int(hook_cm[0]["metadata"]["annotations"]["helm.sh/hook-weight"]) if hook_cm else False)
+    spec = job["spec"]
+    pod = spec["template"]["spec"]
+    ct = pod["containers"][0]
+    c.check("example: upgrade heads", ct["args"] == ["upgrade", "heads"], str(ct["args"]))
+    c.check("example: the Job mounts the hook copy", [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v]
+            == [hook_cm[0]["metadata"]["name"]] if hook_cm else False)
+    rules = spec["podFailurePolicy"]["rules"]
+    c.check("example: fails at once on 2, 5, 6; retries 1, 3, 4",
+            [r["onExitCodes"]["values"] for r in rules if "onExitCodes" in r] == [[2, 5, 6], [1, 3, 4]])
+    env = env_of(ct)
+    lock_timeout = int(env["LOCKSTEP_LOCK_TIMEOUT"].rstrip("s"))
+    c.check("example: the Job's deadline fits helm's default --timeout (5m) and exceeds the lock timeout",
+            lock_timeout < spec["activeDeadlineSeconds"] < 300, "%s %s" % (lock_timeout, spec["activeDeadlineSeconds"]))
+    c.check("example: the hook Job runs as the hook ServiceAccount", pod["serviceAccountName"] == "r-lockstep-hook")
+roles = find(objs, "Role")
+c.check("example: Roles grant pod patch and event create only",
+        roles and all(r["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["patch"]},
+                                     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}]
+                      for r in roles), str([r["rules"] for r in roles]))
+sas = find(objs, "ServiceAccount")
+c.check("example: the pods' ServiceAccount is ordinary (kept across upgrades), the hooks' one a hook",
+        sorted((s["metadata"]["name"], hook_of(s)) for s in sas) ==
+        [("r-lockstep", ""), ("r-lockstep-hook", "pre-install,pre-upgrade")], str([s["metadata"] for s in sas]))
+c.check("example: no rollback anything by default", not find(objs, "Job", "rollback"))
+c.check("example: no admission policy by default", not find(objs, "ValidatingAdmissionPolicy"))
+
+# --- running pods are never blocked: ConfigMap names follow content ---------
+other = render("other migrations", ["-f", OTHER])
+other_cm = [cm["metadata"]["name"] for cm in find(other, "ConfigMap") if not hook_of(cm)]
+c.check("two migration sets give two ConfigMap names", pods_cm and other_cm and
+        other_cm[0] != pods_cm[0]["metadata"]["name"], str(other_cm))
+again = render("example again", ["-f", EXAMPLE])
+c.check("the same migrations give the same ConfigMap name",
+        [cm["metadata"]["name"] for cm in find(again, "ConfigMap")] == [cm["metadata"]["name"] for cm in cms])
+not_kept = render("keepOldConfigMaps=false", ["-f", OTHER, "--set", "migrations.keepOldConfigMaps=false"])
+c.check("keepOldConfigMaps=false: no resource-policy",
+        all("annotations" not in cm["metadata"] for cm in find(not_kept, "ConfigMap") if not hook_of(cm)))
+
+# --- --set-file, and content YAML would misread -----------------------------
+set_file = []
+for name in example_migrations():
+    set_file += ["--set-file", "migrations.files.%s=%s" % (name.replace(".", "\\."), os.path.join(REPO, "migrations", name))]
+objs = render("example --set-file", set_file)
+c.check("--set-file: the same ConfigMap as the values file",
+        [cm["metadata"]["name"] for cm in find(objs, "ConfigMap") if not hook_of(cm)] ==
+        [cm["metadata"]["name"] for cm in pods_cm])
+odd = {"0001_odd.sql": "  -- Revision ID: odd\n-- +upgrade\nSELECT ': {}' AS x;\n\ttab\n", "0002_empty_tail.sql": "x\n\n\n"}
+objs = render("leading spaces", ["-f", values_file("odd", {"migrations": {"files": odd}})])
+c.check("a file starting with spaces, tabs and trailing newlines survives byte for byte",
+        all(cm["data"] == odd for cm in find(objs, "ConfigMap")))
+big = {"%04d_big.sql" % i: "-- " + "x" * 4000 + "\n" for i in range(300)}
+refused("1.2 MB of migrations", ["-f", values_file("big", {"migrations": {"files": big}})], "at most 1 MiB")
+refused("a file name a ConfigMap cannot hold", ["--set-json", 'migrations.files={"a b.sql":"x"}'], "migrations.files")
+
+# --- image-baked migrations --------------------------------------------------
+objs = render("image-baked", ["--set", "migrations.fromImage=true", "--set", "image.repository=registry.example.com/app-migrations",
+                              "--set", "image.digest=sha256:" + "a" * 64])
+c.check("image-baked: no ConfigMap", not find(objs, "ConfigMap"))
+for job in find(objs, "Job"):
+    pod = job["spec"]["template"]["spec"]
+    c.check("image-baked: no migrations volume", all(v["name"] != "lockstep-migrations" for v in pod.get("volumes", [])))
+    c.check("image-baked: image by digest", pod["containers"][0]["image"] ==
+            "registry.example.com/app-migrations@sha256:" + "a" * 64)
+    c.check("image-baked: LOCKSTEP_MIGRATIONS", env_of(pod["containers"][0])["LOCKSTEP_MIGRATIONS"] == "/migrations")
+
+# --- existing ConfigMap -------------------------------------------------------
+objs = render("existingConfigMap", ["--set", "migrations.existingConfigMap=shop-migrations-v42"])
+c.check("existingConfigMap: none rendered", not find(objs, "ConfigMap"))
+for job in find(objs, "Job"):
+    c.check("existingConfigMap: mounted", [v["configMap"]["name"] for v in job["spec"]["template"]["spec"]["volumes"]
+                                           if "configMap" in v] == ["shop-migrations-v42"])
+
+# --- reporting off, events only ---------------------------------------------
+off = values_file("off", {"kubernetes": {"annotate": False, "events": False}, "migrations": {"fromImage": True}})
+with open(off, "w") as f:
+    f.write("kubernetes:\n  annotate: off\n  events: false\nmigrations:\n  fromImage: true\n")
+objs = render("reporting off (unquoted off)", ["-f", off])
+c.check("reporting off: no Role, RoleBinding or hook ServiceAccount",
+        not find(objs, "Role") and not find(objs, "RoleBinding") and not [s for s in find(objs, "ServiceAccount") if hook_of(s)])
+c.check("reporting off: the pods' ServiceAccount still exists (app pods name it), without a token",
+        [(s["metadata"]["name"], s["automountServiceAccountToken"]) for s in find(objs, "ServiceAccount")] == [("r-lockstep", False)])
+for job in find(objs, "Job"):
+    pod = job["spec"]["template"]["spec"]
+    c.check("reporting off: no token, no serviceAccountName", "serviceAccountName" not in pod and
+            all(v["name"] != "lockstep-token" for v in pod.get("volumes", [])))
+    c.check("reporting off: LOCKSTEP_KUBERNETES_ANNOTATE=off", env_of(pod["containers"][0])["LOCKSTEP_KUBERNETES_ANNOTATE"] == "off")
+objs = render("events only", ["--set", "migrations.fromImage=true", "--set", "kubernetes.annotate=off"])
+roles = find(objs, "Role")
+c.check("events only: no pod access at all", roles and all(
+    r["rules"] == [{"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}] for r in roles),
+    str([r["rules"] for r in roles]))
+refused("annotate: on", ["--set", "migrations.fromImage=true", "--set", "kubernetes.annotate=true"], "kubernetes.annotate")
+
+# --- existing ServiceAccount --------------------------------------------------
+objs = render("existing ServiceAccount", ["--set", "migrations.fromImage=true", "--set", "serviceAccount.create=false",
+                                          "--set", "serviceAccount.name=shop-app"])
+c.check("existing ServiceAccount: none created", not find(objs, "ServiceAccount"))
+bindings = find(objs, "RoleBinding")
+c.check("existing ServiceAccount: its Roles are bound to it", len(bindings) == 2 and all(
+    b["subjects"] == [{"kind": "ServiceAccount", "name": "shop-app", "namespace": "shop"}] for b in bindings), str(bindings))
+c.check("existing ServiceAccount: the Job runs as it",
+        all(j["spec"]["template"]["spec"]["serviceAccountName"] == "shop-app" for j in find(objs, "Job")))
+objs = render("existing ServiceAccount unnamed, reporting off", ["--set", "migrations.fromImage=true", "--set", "serviceAccount.create=false",
+                                                                 "--set", "kubernetes.annotate=off", "--set", "kubernetes.events=false"])
+c.check("reporting off, no ServiceAccount: nothing of RBAC", not find(objs, "ServiceAccount") and not find(objs, "Role"))
+refused("serviceAccount.create=false without a name", ["--set", "migrations.fromImage=true",
+                                                       "--set", "serviceAccount.create=false"], "serviceAccount.name")
+
+# --- long release names, nameOverride, fullnameOverride ----------------------
+long_release = "a-very-long-release-name-that-helm-still-accepts-53c"
+assert len(long_release) == 52
+objs = render("long release name", ["-f", EXAMPLE, "--set", "rollback.hook.enabled=true"], release=long_release)
+c.check("long release name: every name is distinct and fits", len(objs) >= 9)
+objs2 = render("long release name, another", ["-f", EXAMPLE], release=long_release[:-1] + "d")
+c.check("two long release names sharing 51 characters get different names",
+        not ({o["metadata"]["name"] for o in objs} & {o["metadata"]["name"] for o in objs2}))
+objs = render("fullnameOverride", ["-f", EXAMPLE, "--set", "fullnameOverride=" + "x" * 63])
+objs = render("nameOverride", ["-f", EXAMPLE, "--set", "nameOverride=migrator"])
+c.check("nameOverride: names and labels follow it", all(o["metadata"]["name"].startswith("r-migrator") for o in objs) and
+        all(o["metadata"]["labels"]["app.kubernetes.io/name"] == "migrator" for o in objs))
+
+# --- Argo CD -----------------------------------------------------------------
+objs = render("Argo CD", ["-f", EXAMPLE, "--set", "argocd.enabled=true"])
+hooks = [o for o in objs if "argocd.argoproj.io/hook" in o["metadata"].get("annotations", {})]
+c.check("Argo CD: the Job, its ConfigMap and RBAC are PreSync hooks",
+        sorted(o["kind"] for o in hooks) == ["ConfigMap", "Job", "Role", "RoleBinding", "ServiceAccount"], str(hooks))
+c.check("Argo CD: no Helm hook annotations", not [o for o in objs if hook_of(o)])
+waves = {o["kind"]: int(o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) for o in hooks}
+c.check("Argo CD: sync waves put RBAC, then the ConfigMap, then the Job", waves.get("Role", 0) < waves.get("ConfigMap", 0)
+        < waves.get("Job", 0) or waves.get("Role") == -20 and waves.get("ConfigMap") == -10 and waves.get("Job") == 0,
+        str(waves))
+kept = [cm for cm in find(objs, "ConfigMap") if cm not in hooks]
+c.check("Argo CD: the pods' ConfigMap is never pruned",
+        kept and kept[0]["metadata"]["annotations"].get("argocd.argoproj.io/sync-options") == "Prune=false")
+refused("Argo CD with the rollback hook", ["-f", EXAMPLE, "--set", "argocd.enabled=true", "--set", "rollback.hook.enabled=true"],
+        "Argo CD runs no rollback hooks")
+
+# --- rollback ----------------------------------------------------------------
+objs = render("rollback hook", ["-f", EXAMPLE, "--set", "rollback.hook.enabled=true"])
+rollback = find(objs, "Job", "rollback")
+if c.check("rollback hook: one Job", len(rollback) == 1):
+    job = rollback[0]
+    c.check("rollback hook: only under pre-rollback", hook_of(job) == "pre-rollback")
+    c.check("rollback hook: downgrade @files", job["spec"]["template"]["spec"]["containers"][0]["args"] == ["downgrade", "@files"])
+    c.check("rollback hook: its ConfigMap and RBAC exist at pre-rollback too",
+            all("pre-rollback" in hook_of(o) for o in objs if hook_of(o) and o["kind"] != "Job"))
+c.check("rollback hook: the migration Job is not a rollback hook", all("rollback" not in hook_of(j) for j in find(objs, "Job", "migrate")))
+objs = render("rollback hook without migrate", ["-f", EXAMPLE, "--set", "rollback.hook.enabled=true", "--set", "migrate.enabled=false"])
+c.check("rollback hook alone: hooks only at pre-rollback", all(hook_of(o) == "pre-rollback" for o in objs if hook_of(o)))
+
+refused("rollback Job while migrating", ["-f", EXAMPLE, "--set", "rollback.job.enabled=true", "--set", "rollback.job.target=base"],
+        "migrate.enabled")
+job_args = ["-f", EXAMPLE, "--set", "migrate.enabled=false", "--set", "rollback.job.enabled=true"]
+first = render("rollback Job", job_args + ["--set", "rollback.job.target=8e4a61f0c2d3"])
+second = render("rollback Job again (--reuse-values)", job_args + ["--set", "rollback.job.target=8e4a61f0c2d3"])
+base = render("rollback Job to base", job_args + ["--set", "rollback.job.target=base"])
+number = render("rollback Job to a numeric id", job_args + ["--set", "rollback.job.target=1234"])
+name_of = lambda objs: [j["metadata"]["name"] for j in find(objs, "Job", "rollback")]
+c.check("rollback Job: re-rendering the same values is the same Job", name_of(first) and name_of(first) == name_of(second))
+c.check("rollback Job: another target is another Job", name_of(base) and name_of(base) != name_of(first))
+c.check("rollback Job: no hook, no migration Job", first and not [o for o in first if hook_of(o)] and not find(first, "Job", "migrate"))
+c.check("rollback Job: a numeric target", [j["spec"]["template"]["spec"]["containers"][0]["args"] for j in find(number, "Job")]
+        == [["downgrade", "1234"]])
+refused("rollback Job with a relative target", job_args + ["--set", "rollback.job.target=-1"], "is relative")
+refused("rollback Job without a target", job_args, "rollback.job.target")
+
+# --- admission policy, pod options ------------------------------------------
+objs = render("admission policy", ["-f", EXAMPLE, "--set", "admissionPolicy.enabled=true"])
+policies = find(objs, "ValidatingAdmissionPolicy")
+if c.check("admission policy: a policy and its binding", len(policies) == 1 and len(find(objs, "ValidatingAdmissionPolicyBinding")) == 1):
+    spec = policies[0]["spec"]
+    c.check("admission policy: matches lockstep's ServiceAccounts only",
+            "system:serviceaccount:shop:r-lockstep" in spec["matchConditions"][0]["expression"] and
+            "system:serviceaccount:shop:r-lockstep-hook" in spec["matchConditions"][0]["expression"])
+    c.check("admission policy: spec, labels and foreign annotations are frozen",
+            any("object.spec == oldObject.spec" in v["expression"] for v in spec["validations"]) and
+            any("labels" in v["expression"] for v in spec["validations"]) and
+            any("startsWith(variables.prefix)" in v["expression"] for v in spec["validations"]))
+refused("admission policy before Kubernetes 1.30", ["-f", EXAMPLE, "--set", "admissionPolicy.enabled=true", "--kube-version", "1.29.0"],
+        "1.30")
+objs = render("pod options", ["-f", values_file("pod", {
+    "migrations": {"fromImage": True},
+    "imagePullSecrets": [{"name": "regcred"}], "priorityClassName": "high", "podLabels": {"team": "db"},
+    "podAnnotations": {"a": "b"}, "nodeSelector": {"disk": "ssd"}, "tolerations": [{"key": "k", "operator": "Exists"}],
+    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]}}},
+    "extraEnv": [{"name": "PGSSLROOTCERT", "value": "/ca/ca.crt"}],
+    "extraVolumes": [{"name": "ca", "secret": {"secretName": "db-ca"}}],
+    "extraVolumeMounts": [{"name": "ca", "mountPath": "/ca", "readOnly": True}],
+    "securityContext": {"runAsUser": None, "runAsGroup": None}, "command": ["/usr/local/bin/lockstep"],
+})])
+for job in find(objs, "Job"):
+    pod = job["spec"]["template"]["spec"]
+    ct = pod["containers"][0]
+    c.check("pod options: all applied", pod["imagePullSecrets"] == [{"name": "regcred"}] and pod["priorityClassName"] == "high"
+            and job["spec"]["template"]["metadata"]["labels"]["team"] == "db" and pod["nodeSelector"] == {"disk": "ssd"}
+            and pod["tolerations"] and pod["affinity"] and env_of(ct)["PGSSLROOTCERT"] == "/ca/ca.crt"
+            and {"name": "ca", "secret": {"secretName": "db-ca"}} in pod["volumes"]
+            and {"name": "ca", "mountPath": "/ca", "readOnly": True} in ct["volumeMounts"])
+    c.check("pod options: runAsUser can be left to the platform (OpenShift)", "runAsUser" not in ct["securityContext"])
+    c.check("pod options: command", ct["command"] == ["/usr/local/bin/lockstep"])
+
+# --- the schema is strict ---------------------------------------------------
+for bad, why in ((["--set", "migrate.backofLimit=3"], "backofLimit"), (["--set", "config.lockTimeot=1s"], "lockTimeot"),
+                 (["--set", "kubernetes.annotate=sometimes"], "annotate"), (["--set", "config.lockTimeout=soon"], "lockTimeout"),
+                 (["--set", "image.digest=latest"], "digest"), (["--set", "typo=1"], "typo")):
+    refused("schema: " + why, ["--set", "migrations.fromImage=true"] + bad, why)
+
+# --- the app chart ------------------------------------------------------------
+app = os.path.join(tmp, "app")
+shutil.copytree(os.path.join(HERE, "app-chart"), app)
+os.makedirs(os.path.join(app, "charts"))
+shutil.copytree(CHART, os.path.join(app, "charts", "lockstep"))
+app_values = APP_VALUES
+objs = render("example app chart", ["-f", app_values], release="shop", chart=app)
+deployments = find(objs, "Deployment")
+if c.check("app chart: the Deployment renders", len(deployments) == 1):
+    pod = deployments[0]["spec"]["template"]["spec"]
+    init = pod["initContainers"][0]
+    c.check("app chart: lockstep's image, not the app's", init["image"] == "ghcr.io/lockstep/lockstep:0.1.0", init["image"])
+    c.check("app chart: the init container waits", init["args"] == ["wait", "--timeout", "10m"], str(init["args"]))
+    cm = [o["metadata"]["name"] for o in find(objs, "ConfigMap") if not hook_of(o)]
+    c.check("app chart: the pods mount the content-addressed ConfigMap",
+            [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] == cm, str(cm))
+    c.check("app chart: the pods run as lockstep's ServiceAccount, which is ordinary and bound",
+            pod["serviceAccountName"] == "shop-lockstep" and
+            [s for s in find(objs, "ServiceAccount") if s["metadata"]["name"] == "shop-lockstep" and not hook_of(s)] and
+            [b for b in find(objs, "RoleBinding") if b["subjects"][0]["name"] == "shop-lockstep" and not hook_of(b)])
+objs = render("app chart, migrate mode", ["-f", app_values, "--set", "lockstep.initContainer.mode=migrate",
+                                          "--set", "lockstep.migrate.enabled=false"], release="shop", chart=app)
+for d in find(objs, "Deployment"):
+    c.check("app chart: migrate mode runs upgrade heads", d["spec"]["template"]["spec"]["initContainers"][0]["args"] ==
+            ["upgrade", "heads"])
+app_lint = run([HELM, "lint", "--strict", app, "-f", app_values])
+c.check("app chart: helm lint --strict", app_lint.returncode == 0, app_lint.stdout + app_lint.stderr)
+# Older Helm without .Subcharts: the templates take a plain dict of lockstep's values.
+with open(os.path.join(app, "templates", "deployment.yaml")) as f:
+    text = f.read()
+with open(os.path.join(app, "templates", "deployment.yaml"), "w") as f:
+    f.write(text.replace(".Subcharts.lockstep", 'dict "Values" .Values.lockstep "Release" .Release'))
+by_dict = render("app chart, dict context", ["-f", app_values], release="shop", chart=app)
+c.check("app chart: the dict context renders the same Deployment", find(by_dict, "Deployment") == deployments)
+result = template([], release="shop", chart=app)
+c.check("app chart without migrations: the same clear refusal", result.returncode != 0 and "no migrations given" in result.stderr,
+        result.stderr[-300:])
+
+# --- NOTES.txt ----------------------------------------------------------------
+# helm template does not print NOTES.txt and helm install needs a cluster, so a
+# copy of the chart renders it into a ConfigMap with the same values.
+notes_chart = os.path.join(tmp, "notes", "lockstep")
+shutil.copytree(CHART, notes_chart)
+shutil.copy(os.path.join(CHART, "templates", "NOTES.txt"), os.path.join(notes_chart, "NOTES.txt"))
+with open(os.path.join(notes_chart, "templates", "notes-under-test.yaml"), "w") as f:
+    f.write('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata:\n'
+            '  notes: {{ tpl (.Files.Get "NOTES.txt") . | toJson }}\n')
+notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "--show-only", "templates/notes-under-test.yaml"])
+if c.check("NOTES.txt renders", notes.returncode == 0, notes.stderr):
+    text = documents(notes.stdout)[0]["data"]["notes"]
+    c.check("NOTES: says a succeeded hook Job is deleted, and where to look", "deleted" in text and
+            "reason=Migrated" in text and "logs job/r-lockstep-migrate" in text, text)
+
+shutil.rmtree(tmp)
+c.finish()

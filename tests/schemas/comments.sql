@@ -1,0 +1,34 @@
+-- Comments on every kind of object lockstep manages.
+CREATE SCHEMA billing;
+COMMENT ON SCHEMA billing IS 'money';
+CREATE TYPE billing.state AS ENUM ('open', 'paid');
+COMMENT ON TYPE billing.state IS 'invoice state';
+CREATE DOMAIN billing.cents AS bigint CONSTRAINT cents_positive CHECK (VALUE >= 0);
+COMMENT ON DOMAIN billing.cents IS 'an amount in cents';
+COMMENT ON CONSTRAINT cents_positive ON DOMAIN billing.cents IS 'never negative';
+CREATE TYPE billing.line AS (sku text, qty int);
+COMMENT ON TYPE billing.line IS 'an invoice line';
+CREATE SEQUENCE billing.invoice_no;
+COMMENT ON SEQUENCE billing.invoice_no IS 'invoice numbers';
+CREATE TABLE billing.invoices (id int PRIMARY KEY, state billing.state NOT NULL, total billing.cents,
+    CONSTRAINT invoices_total CHECK (total < 100000000));
+COMMENT ON TABLE billing.invoices IS 'issued invoices';
+COMMENT ON COLUMN billing.invoices.total IS 'in cents';
+COMMENT ON CONSTRAINT invoices_total ON billing.invoices IS 'sanity bound';
+CREATE INDEX invoices_state ON billing.invoices (state);
+COMMENT ON INDEX billing.invoices_state IS 'by state';
+CREATE VIEW billing.open_invoices AS SELECT id, total FROM billing.invoices WHERE state = 'open';
+COMMENT ON VIEW billing.open_invoices IS 'what is owed';
+COMMENT ON COLUMN billing.open_invoices.total IS 'owed, in cents';
+CREATE MATERIALIZED VIEW billing.totals AS SELECT state, sum(total) AS total FROM billing.invoices GROUP BY state;
+COMMENT ON MATERIALIZED VIEW billing.totals IS 'totals by state';
+CREATE FUNCTION billing.owed() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(total) FROM billing.invoices WHERE state = 'open' $$;
+COMMENT ON FUNCTION billing.owed() IS 'everything owed';
+CREATE FUNCTION billing.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER invoices_stamp BEFORE INSERT ON billing.invoices FOR EACH ROW EXECUTE FUNCTION billing.stamp();
+COMMENT ON TRIGGER invoices_stamp ON billing.invoices IS 'stamps new invoices';
+ALTER TABLE billing.invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_all ON billing.invoices USING (true);
+COMMENT ON POLICY invoices_all ON billing.invoices IS 'everyone, for now';
+CREATE PROCEDURE billing.close_all() LANGUAGE sql AS $$ UPDATE billing.invoices SET state = 'paid' $$;
+COMMENT ON PROCEDURE billing.close_all() IS 'closes every invoice';
