@@ -102,8 +102,10 @@ try {
                                "ORDER BY 1")) {
     model.schemas.push_back(r[0].c_str());
   }
-  for (const auto& r : tx.exec("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")) {
+  for (const auto& r : tx.exec("SELECT e.extname, quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = "
+                               "e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1")) {
     model.extensions.push_back(r[0].c_str());
+    model.extension_schemas[r[0].c_str()] = r[1].c_str();
   }
   for (const auto& r : tx.exec("SELECT t.oid::regtype::text, e.enumlabel FROM pg_type t JOIN pg_enum e ON "
                                "e.enumtypid = t.oid WHERE t.typnamespace" + user_ns + " AND" +
@@ -248,7 +250,9 @@ try {
          "SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), pg_get_function_result(p.oid), p.prokind = 'p', "
          "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = "
          "'n' AND (d.refclassid = 'pg_class'::regclass OR (d.refclassid = 'pg_type'::regclass AND EXISTS (SELECT 1 "
-         "FROM pg_type t JOIN pg_class tc ON tc.oid = t.typrelid WHERE t.oid = d.refobjid AND tc.relkind <> 'c')))) "
+         "FROM pg_type t JOIN pg_class tc ON tc.oid = t.typrelid WHERE t.oid = d.refobjid AND tc.relkind <> 'c')))), "
+         "EXISTS (SELECT 1 FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid WHERE d.classid = 'pg_proc'::regclass "
+         "AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass AND t.typnamespace" + user_ns + ") "
          "FROM pg_proc p WHERE p.prokind IN ('f', 'p') AND p.pronamespace" + user_ns + " AND" +
          not_in_extension("pg_proc", "p.oid") + "AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = "
          "'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')")) {
@@ -257,6 +261,7 @@ try {
     function.result = text_of(r[2]);
     function.procedure = r[3].as<bool>();
     function.uses_tables = r[4].as<bool>();
+    function.uses_types = r[5].as<bool>();
   }
   for (const auto& r : tx.exec("SELECT quote_ident(t.tgname) || ' on ' || t.tgrelid::regclass::text, "
                                "t.tgrelid::regclass::text, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c "

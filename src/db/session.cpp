@@ -184,9 +184,22 @@ void Session::create_tables()
   create_if_missing(create_tables_sql(m_names));
 }
 
+// The SQL is the user's (a desired schema file) or a scratch database's
+// CREATE/DROP: what the server refuses in it is bad input or configuration
+// (exit 2, the server's message and SQLSTATE), not an internal error. A lost
+// connection, a signal or a server out of resources still go through fail().
 void Session::execute(const std::string& sql)
 try {
   pqxx::nontransaction(m_connection->conn).exec(sql);
+} catch (const pqxx::sql_error& e) {
+  interrupt::check();
+  const std::string sqlstate = sqlstate_of(e);
+  const Fault fault = classify(sqlstate);
+  if (fault == Fault::other || fault == Fault::privilege || fault == Fault::missing_schema) {
+    throw Error(ExitCode::usage, scrub(server_message(e.what()), m_target.conninfo) + " (SQLSTATE " + sqlstate + ")",
+                FailureDetail{"", sqlstate});
+  }
+  fail("running SQL");
 } catch (...) {
   fail("running SQL");
 }

@@ -25,7 +25,7 @@ public:
   ScratchDatabases(db::Session& admin, std::vector<std::string> names) : m_admin(admin), m_names(std::move(names))
   {
     for (const auto& name : m_names) {
-      m_admin.execute("CREATE DATABASE " + name);
+      m_admin.create_database(name);
       m_created.push_back(name);
     }
   }
@@ -33,7 +33,7 @@ public:
   {
     for (const auto& name : m_created) {
       try {
-        m_admin.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        m_admin.drop_database(name);
       } catch (const std::exception& e) {
         log::event(log::Level::warn, "could not drop scratch database " + name + ": " + e.what());
       }
@@ -99,8 +99,9 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
     try {
       schema_db.execute(statement.sql);
     } catch (const Error& e) {
-      throw;
-    } catch (const std::exception& e) {
+      if (e.code() != ExitCode::usage) {
+        throw;  // unreachable, a signal: as they are
+      }
       throw_usage(statement.where() + ": the desired schema does not apply to an empty database: " + e.what());
     }
   }

@@ -25,7 +25,8 @@ std::vector<std::string> describe(const Model& m)
     add("schema " + s);
   }
   for (const auto& e : m.extensions) {
-    add("extension " + e);
+    auto schema = m.extension_schemas.find(e);
+    add("extension " + e + (schema == m.extension_schemas.end() ? "" : " in schema " + schema->second));
   }
   for (const auto& [name, labels] : m.enums) {
     std::string list;

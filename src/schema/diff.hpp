@@ -1,6 +1,7 @@
 // From one schema model to another: the SQL that turns the first into the
-// second, ordered by dependency (schemas, extensions, types and domains;
-// functions; sequences; tables, parents before partitions; owned-sequence
+// second, ordered by dependency (schemas, extensions; functions that need
+// nothing of the user's; types and domains; functions on those types;
+// sequences; tables, parents before partitions; owned-sequence
 // links; keys, checks, then foreign keys; functions on row types; indexes;
 // views, each after the views it reads; indexes on materialized views;
 // triggers and policies; owners and grants when

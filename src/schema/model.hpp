@@ -80,6 +80,8 @@ struct Function {
   std::string result;         // pg_get_function_result(); a change needs DROP + CREATE
   bool procedure = false;
   bool uses_tables = false;   // its signature or SQL-standard body needs a table: create after tables
+  bool uses_types = false;    // it needs a user type (enum, domain, composite, range): create after types;
+                              // otherwise before them, so a domain's CHECK can call it
 };
 
 struct Trigger {
@@ -120,6 +122,7 @@ struct Unsupported {
 struct Model {
   std::vector<std::string> schemas;                       // besides public
   std::vector<std::string> extensions;
+  std::map<std::string, std::string> extension_schemas;   // extension -> the schema it is in (quoted)
   std::map<std::string, std::vector<std::string>> enums;  // name -> labels in order
   std::map<std::string, std::string> ranges;              // name -> "subtype = int4, ..."
   std::map<std::string, Domain> domains;

@@ -50,6 +50,8 @@ schema::Model shop()
   m.domains["positive"] = schema::Domain{"integer", "", false, {{"positive_check", "CHECK ((VALUE > 0))"}}};
   m.functions["touch()"] = schema::Function{"CREATE OR REPLACE FUNCTION public.touch()\n RETURNS trigger ...", "trigger",
                                             false, false};
+  m.functions["double_it(positive)"] = schema::Function{"CREATE OR REPLACE FUNCTION public.double_it(x positive) ...",
+                                                       "integer", false, false, true};
   m.triggers["orders_touch on orders"] =
     schema::Trigger{"orders", "CREATE TRIGGER orders_touch BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE "
                               "FUNCTION touch()"};
@@ -62,7 +64,10 @@ schema::Model shop()
 TEST_CASE("diff from empty: everything in dependency order", "[schema][diff]")
 {
   const schema::Changes up = schema::diff(schema::Model{}, shop());
-  CHECK(at(up, "CREATE DOMAIN positive") < at(up, "CREATE OR REPLACE FUNCTION public.touch()"));
+  // A function that needs nothing of the user's comes before the types (a
+  // domain's CHECK may call it); one on a user type after them.
+  CHECK(at(up, "CREATE OR REPLACE FUNCTION public.touch()") < at(up, "CREATE DOMAIN positive"));
+  CHECK(at(up, "CREATE DOMAIN positive") < at(up, "CREATE OR REPLACE FUNCTION public.double_it"));
   CHECK(at(up, "CREATE SEQUENCE orders_id_seq") < at(up, "CREATE TABLE orders"));
   CHECK(at(up, "CREATE TABLE orders") < at(up, "ALTER SEQUENCE orders_id_seq OWNED BY orders.id"));
   CHECK(at(up, "CREATE TABLE events ") < at(up, "CREATE TABLE events_2024 PARTITION OF events FOR VALUES"));
@@ -83,6 +88,8 @@ TEST_CASE("diff to empty: drops in the reverse order, destructive ones marked, w
   CHECK(at(down, "DROP TABLE events_2024") < at(down, "DROP TABLE events;"));
   CHECK(at(down, "DROP TABLE orders") < at(down, "DROP FUNCTION touch()"));
   CHECK(at(down, "DROP TABLE orders") < at(down, "DROP DOMAIN positive"));
+  CHECK(at(down, "DROP FUNCTION double_it(positive)") < at(down, "DROP DOMAIN positive"));
+  CHECK(at(down, "DROP DOMAIN positive") < at(down, "DROP FUNCTION touch()"));
   CHECK(down.statements[at(down, "DROP TABLE orders") - 1].rfind("-- lockstep: destructive: drops table orders", 0) == 0);
   // What goes with its table or view is not dropped on its own: the serial
   // sequence, the trigger, the indexes.
