@@ -41,7 +41,7 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   }
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
-  const std::string checksum = script::upgrade_checksum(rev.upgrade_sql);
+  const std::string checksum = script::checksum_of(rev);
   const std::string direction = up ? "up" : "down";
   batch.bookkeeping = db::version_change_sql(names, ids_of(graph, rows.removed), ids_of(graph, rows.added));
   if (up) {
