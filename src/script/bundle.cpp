@@ -2,7 +2,6 @@
 
 #include "script/directory.hpp"
 #include "util/error.hpp"
-#include "util/sha256.hpp"
 #include "util/strings.hpp"
 
 #include <zlib.h>
@@ -16,11 +15,11 @@ namespace lockstep::script {
 
 namespace {
 
-constexpr uint32_t kZlib = 1;
-constexpr size_t kChecksumSize = 64;
-constexpr size_t kHeaderSize = 16 + 4 + 4 + 8 + 8 + kChecksumSize;
+constexpr uint32_t kDeflate = 1;
+constexpr size_t kHeaderSize = 16 + 4 + 4 + 8 + 8 + 4;
+constexpr int kRawDeflate = -15;  // windowBits: a raw stream, no zlib wrapper (our CRC-32 covers it)
 // Far above any real folder; it bounds what a corrupt header can make us allocate.
-constexpr uint64_t kMaxPayload = uint64_t{1} << 32;
+constexpr uint64_t kMaxPayload = uint64_t{1} << 31;
 
 void put_u32(std::string& out, uint32_t v)
 {
@@ -120,18 +119,52 @@ private:
   size_t m_at = 0;
 };
 
+uint32_t crc32_of(std::string_view bytes)
+{
+  return static_cast<uint32_t>(
+    crc32_z(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+}
+
 std::string compress(const std::string& payload)
 {
-  uLongf size = compressBound(static_cast<uLong>(payload.size()));
-  std::string out(size, '\0');
-  const int rc = compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                           reinterpret_cast<const Bytef*>(payload.data()), static_cast<uLong>(payload.size()),
-                           Z_BEST_COMPRESSION);
-  if (rc != Z_OK) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, kRawDeflate, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw Error(ExitCode::internal, "zlib could not start compressing the bundle");
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(payload.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(payload.data()));
+  z.avail_in = static_cast<uInt>(payload.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
     throw Error(ExitCode::internal, std::string("zlib could not compress the bundle: ") + zError(rc));
   }
-  out.resize(size);
   return out;
+}
+
+// Inflates exactly `size` bytes from `compressed`, which must end there; an
+// empty string when it does not.
+bool inflate_exactly(std::string_view compressed, std::string& payload, std::string& why)
+{
+  z_stream z{};
+  if (inflateInit2(&z, kRawDeflate) != Z_OK) {
+    why = "zlib could not start";
+    return false;
+  }
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  z.avail_in = static_cast<uInt>(compressed.size());
+  z.next_out = reinterpret_cast<Bytef*>(payload.data());
+  z.avail_out = static_cast<uInt>(payload.size());
+  const int rc = inflate(&z, Z_FINISH);
+  const bool whole = rc == Z_STREAM_END && z.total_out == payload.size() && z.avail_in == 0;
+  if (!whole) {
+    why = rc == Z_STREAM_END || rc == Z_BUF_ERROR ? "its size differs from its header" : (z.msg ? z.msg : zError(rc));
+  }
+  inflateEnd(&z);
+  return whole;
 }
 
 } // namespace
@@ -166,10 +199,10 @@ std::string encode_bundle(const std::vector<Revision>& revisions)
   out.reserve(kHeaderSize + compressed.size());
   out.append(kBundleMagic);
   put_u32(out, kBundleVersion);
-  put_u32(out, kZlib);
+  put_u32(out, kDeflate);
   put_u64(out, payload.size());
   put_u64(out, compressed.size());
-  out += util::sha256_hex(compressed);
+  put_u32(out, crc32_of(compressed));
   out += compressed;
   return out;
 }
@@ -193,7 +226,7 @@ std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& p
   const auto compression = static_cast<uint32_t>(get_le(bytes, 20, 4));
   const uint64_t payload_size = get_le(bytes, 24, 8);
   const uint64_t compressed_size = get_le(bytes, 32, 8);
-  if (compression != kZlib) {
+  if (compression != kDeflate) {
     throw_usage(path + ": corrupt migration bundle: unknown compression " + std::to_string(compression));
   }
   if (compressed_size != bytes.size() - kHeaderSize) {
@@ -205,17 +238,14 @@ std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& p
     throw_usage(path + ": corrupt migration bundle: payload size " + std::to_string(payload_size));
   }
   const std::string_view compressed = bytes.substr(kHeaderSize);
-  if (util::sha256_hex(compressed) != bytes.substr(40, kChecksumSize)) {
+  if (crc32_of(compressed) != static_cast<uint32_t>(get_le(bytes, 40, 4))) {
     throw_usage(path + ": corrupt migration bundle: its checksum does not match its content; "
                 "write it again with 'lockstep bundle'");
   }
   std::string payload(payload_size, '\0');
-  uLongf inflated = static_cast<uLongf>(payload_size);
-  const int rc = uncompress(reinterpret_cast<Bytef*>(payload.data()), &inflated,
-                            reinterpret_cast<const Bytef*>(compressed.data()), static_cast<uLong>(compressed.size()));
-  if (rc != Z_OK || inflated != payload_size) {
-    throw_usage(path + ": corrupt migration bundle: cannot decompress it (" +
-                (rc != Z_OK ? std::string(zError(rc)) : "size differs from its header") + ")");
+  std::string why;
+  if (!inflate_exactly(compressed, payload, why)) {
+    throw_usage(path + ": corrupt migration bundle: cannot decompress it (" + why + ")");
   }
 
   PayloadReader in(payload, path);

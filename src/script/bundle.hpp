@@ -10,11 +10,11 @@
 //   offset  size  field
 //   0       16    magic "LOCKSTEP-BUNDLE\n"
 //   16      4     format version (kBundleVersion)
-//   20      4     compression: 1 = zlib (deflate)
+//   20      4     compression: 1 = raw deflate (zlib, RFC 1951)
 //   24      8     payload size, uncompressed
 //   32      8     payload size, compressed
-//   40      64    SHA-256 of the compressed payload, lower-case hex
-//   104     ...   the compressed payload
+//   40      4     CRC-32 of the compressed payload
+//   44      ...   the compressed payload
 //
 // The payload holds every revision, parsed, in file-name order: its file
 // name, header fields, both sections with the lines they start on, and the

@@ -6,7 +6,6 @@
 #include "script/directory.hpp"
 #include "script/writer.hpp"
 #include "util/error.hpp"
-#include "util/sha256.hpp"
 
 #include "temp_folder.hpp"
 
@@ -78,22 +77,39 @@ void put_le(std::string& bytes, size_t offset, uint64_t value, int width)
   }
 }
 
-// A well-formed header and checksum around `payload`, compressed as given:
-// corrupt payloads that only a decoder past the checksum can catch.
-std::string wrap(const std::string& payload, size_t claimed_size = std::string::npos)
+uint32_t crc(const std::string& bytes)
 {
-  uLongf size = compressBound(static_cast<uLong>(payload.size()));
-  std::string compressed(size, '\0');
-  REQUIRE(compress2(reinterpret_cast<Bytef*>(compressed.data()), &size,
-                    reinterpret_cast<const Bytef*>(payload.data()), static_cast<uLong>(payload.size()), 9) == Z_OK);
-  compressed.resize(size);
+  return static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+}
+
+// A header with a right checksum around `compressed`.
+std::string seal(const std::string& compressed, size_t payload_size)
+{
   std::string bytes(script::kBundleMagic);
-  bytes.resize(40);
+  bytes.resize(44);
   put_le(bytes, 16, script::kBundleVersion, 4);
   put_le(bytes, 20, 1, 4);
-  put_le(bytes, 24, claimed_size == std::string::npos ? payload.size() : claimed_size, 8);
+  put_le(bytes, 24, payload_size, 8);
   put_le(bytes, 32, compressed.size(), 8);
-  return bytes + util::sha256_hex(compressed) + compressed;
+  put_le(bytes, 40, crc(compressed), 4);
+  return bytes + compressed;
+}
+
+// `payload` raw-deflated and sealed: corrupt payloads that only a decoder
+// past the checksum can catch.
+std::string wrap(const std::string& payload, size_t claimed_size = std::string::npos)
+{
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string compressed(deflateBound(&z, static_cast<uLong>(payload.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(payload.data()));
+  z.avail_in = static_cast<uInt>(payload.size());
+  z.next_out = reinterpret_cast<Bytef*>(compressed.data());
+  z.avail_out = static_cast<uInt>(compressed.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  compressed.resize(z.total_out);
+  deflateEnd(&z);
+  return seal(compressed, claimed_size == std::string::npos ? payload.size() : claimed_size);
 }
 
 std::string le32(uint32_t v)
@@ -206,7 +222,7 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   }
   SECTION("truncated anywhere")
   {
-    for (size_t size : {size_t{16}, size_t{30}, size_t{103}, size_t{104}, good.size() / 2, good.size() - 1}) {
+    for (size_t size : {size_t{16}, size_t{30}, size_t{43}, size_t{44}, good.size() / 2, good.size() - 1}) {
       CAPTURE(size);
       CHECK_THAT(decode_error(good.substr(0, size)), ContainsSubstring("truncated"));
     }
@@ -229,7 +245,7 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   }
   SECTION("any flipped byte of the compressed payload or of the checksum")
   {
-    const size_t offset = GENERATE(size_t{40}, size_t{103}, size_t{104}, size_t{150});
+    const size_t offset = GENERATE(size_t{40}, size_t{43}, size_t{44}, size_t{150});
     std::string bytes = good;
     REQUIRE(offset < bytes.size());
     bytes[offset] = static_cast<char>(bytes[offset] ^ 0x20);
@@ -245,10 +261,7 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   }
   SECTION("a checksum that matches a stream that is not deflate")
   {
-    std::string bytes = good.substr(0, 104) + "not deflate at all";
-    put_le(bytes, 32, 18, 8);
-    bytes.replace(40, 64, util::sha256_hex("not deflate at all"));
-    CHECK_THAT(decode_error(bytes), ContainsSubstring("cannot decompress"));
+    CHECK_THAT(decode_error(seal("\xff\xfenot deflate at all", 100)), ContainsSubstring("cannot decompress"));
   }
   SECTION("a well-sealed payload whose contents are wrong")
   {
