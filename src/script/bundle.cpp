@@ -207,7 +207,10 @@ std::string encode_bundle(const std::vector<Revision>& revisions)
   return out;
 }
 
-std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& path)
+namespace {
+
+// The checked, inflated payload of the bundle `bytes`.
+std::string inflate_payload(std::string_view bytes, const std::string& path)
 {
   if (!looks_like_bundle(bytes)) {
     throw_usage(path + ": not a migration bundle (it does not start with 'LOCKSTEP-BUNDLE'); "
@@ -248,6 +251,11 @@ std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& p
     throw_usage(path + ": corrupt migration bundle: cannot decompress it (" + why + ")");
   }
 
+  return payload;
+}
+
+std::vector<Revision> parse_payload(std::string_view payload, const std::string& path)
+{
   PayloadReader in(payload, path);
   const uint32_t count = in.u32();
   if (count > payload.size()) {
@@ -282,9 +290,19 @@ std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& p
   return revisions;
 }
 
+} // namespace
+
+std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& path)
+{
+  return parse_payload(inflate_payload(bytes, path), path);
+}
+
 std::vector<Revision> load_bundle(const std::string& path)
 {
-  return decode_bundle(util::read_file(path), path);
+  // The file's bytes go before the revisions are built: every pod start
+  // does this, and peak memory counts.
+  std::string payload = inflate_payload(util::read_file(path), path);
+  return parse_payload(payload, path);
 }
 
 BundleWritten write_bundle(const std::string& migrations, const std::string& output)
