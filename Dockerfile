@@ -17,10 +17,11 @@ ARG BUILDER_IMAGE=debian:bookworm
 
 FROM ${BUILDER_IMAGE} AS builder
 WORKDIR /src
-# Only what the static build needs (not PostgreSQL, Alembic or the test tools);
-# a layer of its own, so a change to the sources does not reinstall it.
-COPY scripts/bootstrap scripts/
-RUN scripts/bootstrap --build-only
+# Only what the static build needs (not PostgreSQL, Alembic or the test tools),
+# then libpq and cpprestsdk rebuilt from Debian's sources: layers of their
+# own, so a change to lockstep's sources rebuilds only lockstep.
+COPY scripts/bootstrap scripts/build-static scripts/
+RUN scripts/bootstrap --build-only && scripts/build-static --deps-only
 COPY . .
 RUN scripts/build-static && scripts/image-rootfs build-static/lockstep /rootfs
 

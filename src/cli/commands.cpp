@@ -8,6 +8,7 @@
 #include "migrator/migrator.hpp"
 #include "migrator/offline.hpp"
 #include "migrator/autogenerate.hpp"
+#include "migrator/plan_check.hpp"
 #include "migrator/schema_check.hpp"
 #include "util/log.hpp"
 #include "migrator/step_script.hpp"
@@ -33,7 +34,7 @@ namespace {
 // the files load, so the two overlap.
 migrator::Migrator open_migrator(const config::Config& config)
 {
-  migrator::PendingSession pending = migrator::Migrator::connect_in_background(config);
+  migrator::PendingDriver pending = migrator::Migrator::connect_in_background(config);
   return migrator::Migrator(config, script::load_directory(config.migrations), std::move(pending));
 }
 
@@ -344,12 +345,8 @@ int cmd_validate(const config::Config& config, const Options& options, std::ostr
   // Files parse and the graph is sound, or exit 2.
   migrator::Migrator m = config.database_url.empty() ? open_files_only(config) : open_migrator(config);
   const graph::RevisionGraph& graph = m.files().graph();
-  size_t statements = 0;
-  for (int node = 0; node < static_cast<int>(graph.size()); ++node) {
-    const script::Revision& rev = m.files().revision(node);
-    statements += script::split_statements(rev.upgrade_sql, rev.path, rev.upgrade_line).size();
-    statements += script::split_statements(rev.downgrade_sql, rev.path, rev.downgrade_line).size();
-  }
+  // Every revision's steps by the rules upgrade and --sql apply (migrator/plan_check).
+  const size_t statements = migrator::check_all_steps(m.files(), m.table_names());
   std::vector<int> heads = graph.heads();
   out << graph.size() << " revision(s), " << statements << " statement(s) parse; " << heads.size() << " head(s): "
       << rows_text(migrator::ids_of(graph, heads)) << "\n";

@@ -4,6 +4,7 @@
 #include "util/sql_quote.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace lockstep::db {
@@ -73,7 +74,10 @@ std::string comment_target(const std::string& type, const std::string& identity)
 
 } // namespace
 
-CatalogReader::CatalogReader(Session& session, TableNames own) : m_session(session), m_own(std::move(own)) {}
+CatalogReader::CatalogReader(Session& session, TableNames own, bool ownership)
+  : m_session(session), m_own(std::move(own)), m_ownership(ownership)
+{
+}
 
 schema::Model CatalogReader::read()
 try {
@@ -98,8 +102,10 @@ try {
                                "ORDER BY 1")) {
     model.schemas.push_back(r[0].c_str());
   }
-  for (const auto& r : tx.exec("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")) {
+  for (const auto& r : tx.exec("SELECT e.extname, quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = "
+                               "e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1")) {
     model.extensions.push_back(r[0].c_str());
+    model.extension_schemas[r[0].c_str()] = r[1].c_str();
   }
   for (const auto& r : tx.exec("SELECT t.oid::regtype::text, e.enumlabel FROM pg_type t JOIN pg_enum e ON "
                                "e.enumtypid = t.oid WHERE t.typnamespace" + user_ns + " AND" +
@@ -244,7 +250,9 @@ try {
          "SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), pg_get_function_result(p.oid), p.prokind = 'p', "
          "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = "
          "'n' AND (d.refclassid = 'pg_class'::regclass OR (d.refclassid = 'pg_type'::regclass AND EXISTS (SELECT 1 "
-         "FROM pg_type t JOIN pg_class tc ON tc.oid = t.typrelid WHERE t.oid = d.refobjid AND tc.relkind <> 'c')))) "
+         "FROM pg_type t JOIN pg_class tc ON tc.oid = t.typrelid WHERE t.oid = d.refobjid AND tc.relkind <> 'c')))), "
+         "EXISTS (SELECT 1 FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid WHERE d.classid = 'pg_proc'::regclass "
+         "AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass AND t.typnamespace" + user_ns + ") "
          "FROM pg_proc p WHERE p.prokind IN ('f', 'p') AND p.pronamespace" + user_ns + " AND" +
          not_in_extension("pg_proc", "p.oid") + "AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = "
          "'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')")) {
@@ -253,6 +261,7 @@ try {
     function.result = text_of(r[2]);
     function.procedure = r[3].as<bool>();
     function.uses_tables = r[4].as<bool>();
+    function.uses_types = r[5].as<bool>();
   }
   for (const auto& r : tx.exec("SELECT quote_ident(t.tgname) || ' on ' || t.tgrelid::regclass::text, "
                                "t.tgrelid::regclass::text, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c "
@@ -303,6 +312,45 @@ try {
         model.domains.count(object) != 0 || model.composites.count(object) != 0 || model.ranges.count(object) != 0 ||
         std::string(r[0].c_str()) == "schema") {
       model.comments[target] = schema::Comment{target, r[2].c_str(), object, text_of(r[4])};
+    }
+  }
+  if (m_ownership) {
+    // Owners and grants; a NULL ACL is the default one, spelled out.
+    auto acl = [](const std::string& acl_column, const std::string& kind, const std::string& owner) {
+      return acl_column + " IS NULL, (SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) "
+             "END || '=' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END, E'\\n') "
+             "FROM aclexplode(coalesce(" + acl_column + ", acldefault('" + kind + "', " + owner + "))) a)";
+    };
+    for (const auto& r : tx.exec(
+           "SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE "
+           "'TABLE' END, CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, "
+           "quote_ident(pg_get_userbyid(c.relowner)), " + acl("c.relacl", "r", "c.relowner") +
+           " FROM pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relnamespace" + user_ns + " AND" +
+           not_in_extension("pg_class", "c.oid") + "AND" + not_own("c.oid") +
+           "AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid AND "
+           "i.deptype = 'i') UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, CASE p.prokind WHEN 'p' "
+           "THEN 'PROCEDURE' ELSE 'FUNCTION' END, p.oid::regprocedure::text, quote_ident(pg_get_userbyid(p.proowner)), " +
+           acl("p.proacl", "f", "p.proowner") + " FROM pg_proc p WHERE p.prokind IN ('f', 'p') AND p.pronamespace" +
+           user_ns + " AND" + not_in_extension("pg_proc", "p.oid") +
+           "AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND "
+           "i.deptype = 'i')"
+           " UNION ALL SELECT 'SCHEMA', 'SCHEMA', quote_ident(n.nspname), quote_ident(pg_get_userbyid(n.nspowner)), " +
+           acl("n.nspacl", "n", "n.nspowner") + " FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname "
+           "NOT IN ('information_schema', 'public') AND" + not_in_extension("pg_namespace", "n.oid") +
+           " UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, CASE t.typtype WHEN 'd' THEN "
+           "'DOMAIN' ELSE 'TYPE' END, t.oid::regtype::text, quote_ident(pg_get_userbyid(t.typowner)), " +
+           acl("t.typacl", "T", "t.typowner") + " FROM pg_type t LEFT JOIN pg_class tc ON tc.oid = t.typrelid WHERE "
+           "t.typtype IN ('e', 'd', 'r', 'c') AND coalesce(tc.relkind, 'c') = 'c' AND t.typnamespace" + user_ns +
+           " AND" + not_in_extension("pg_type", "t.oid"))) {
+      schema::Privileges p;
+      p.kind = r[0].c_str();
+      p.grant_kind = r[1].c_str();
+      p.name = r[2].c_str();
+      p.owner = r[3].c_str();
+      p.default_grants = r[4].as<bool>();
+      p.grants = util::split_list(text_of(r[5]), '\n');
+      std::sort(p.grants.begin(), p.grants.end());
+      model.privileges[p.kind + " " + p.name] = std::move(p);
     }
   }
   // Everything else a schema can hold: named, so nothing is dropped silently.

@@ -20,13 +20,15 @@ namespace lockstep::db {
 
 class CatalogReader {
 public:
-  CatalogReader(Session& session, TableNames own);
+  // `ownership`: also read owners and privileges (Model::privileges).
+  CatalogReader(Session& session, TableNames own, bool ownership = false);
 
   schema::Model read();
 
 private:
   Session& m_session;
   TableNames m_own;
+  bool m_ownership;
 };
 
 } // namespace lockstep::db

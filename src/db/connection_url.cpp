@@ -103,6 +103,14 @@ ConnectionTarget parse_database_url(const std::string& url, const ConnectionOpti
   return target;
 }
 
+ConnectionTarget with_database(const ConnectionTarget& target, const std::string& dbname)
+{
+  ConnectionTarget out = target;
+  out.conninfo += " dbname=" + quote_conninfo_value(dbname);
+  out.display = out.display.substr(0, out.display.rfind('/') + 1) + dbname;
+  return out;
+}
+
 std::string scrub(std::string text, const std::string& secret)
 {
   if (secret.empty()) {

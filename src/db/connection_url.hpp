@@ -26,6 +26,10 @@ struct ConnectionOptions {
 // may hold a password).
 ConnectionTarget parse_database_url(const std::string& url, const ConnectionOptions& options);
 
+// The same server and credentials, another database (check's scratch
+// databases): libpq takes the last of repeated keywords.
+ConnectionTarget with_database(const ConnectionTarget& target, const std::string& dbname);
+
 // Replaces every occurrence of `secret` in `text` with "***" (for server and
 // libpq messages that might quote a connection string).
 std::string scrub(std::string text, const std::string& secret);

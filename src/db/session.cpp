@@ -1,7 +1,10 @@
 #include "db/session.hpp"
 
+#include "db/catalog_reader.hpp"
+#include "db/pqxx_answers.hpp"
 #include "db/session_connection.hpp"
-
+#include "db/sqlstate.hpp"
+#include "util/backoff.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -13,93 +16,38 @@
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <thread>
 
 namespace lockstep::db {
 
-namespace {
-
-// pqxx's what() is libpq's whole message: "ERROR:  ...", then DETAIL, HINT,
-// and LINE/caret lines that only make sense next to the query. Keep the
-// message, DETAIL and HINT on one line.
-std::string server_message(const std::string& what)
-{
-  std::string out;
-  size_t start = 0;
-  while (start < what.size()) {
-    size_t end = what.find('\n', start);
-    if (end == std::string::npos) {
-      end = what.size();
-    }
-    std::string line(util::trim(std::string_view(what).substr(start, end - start)));
-    start = end + 1;
-    for (const char* prefix : {"ERROR:", "FATAL:"}) {
-      if (util::starts_with(line, prefix)) {
-        line = std::string(util::trim(line.substr(std::string(prefix).size())));
-      }
-    }
-    if (line.empty() || util::starts_with(line, "LINE ") || line.find_first_not_of(" ^") == std::string::npos ||
-        util::starts_with(line, "CONTEXT:")) {
-      continue;
-    }
-    out += out.empty() ? line : " " + line;
-  }
-  return out;
-}
-
-// The line of the query an error points at: libpq appends "LINE n: ..." to
-// the message of an error that has a position (pqxx keeps the position
-// only for plain syntax errors, and in characters, where this is in lines).
-// A libpq translated into another language says something else than "LINE";
-// the error then names the statement's first line, as it would without a
-// position.
-std::optional<int> query_line_of_error(const std::string& what)
-{
-  for (size_t at = what.find("LINE "); at != std::string::npos; at = what.find("LINE ", at + 1)) {
-    if (at != 0 && what[at - 1] != '\n') {
-      continue;
-    }
-    size_t digits = at + 5;
-    size_t end = digits;
-    while (end < what.size() && end - digits < 9 && what[end] >= '0' && what[end] <= '9') {
-      ++end;
-    }
-    if (end > digits && end < what.size() && what[end] == ':') {
-      return std::stoi(what.substr(digits, end - digits));
-    }
-  }
-  return std::nullopt;
-}
-
-std::string text_of(const pqxx::field& field)
-{
-  return field.is_null() ? std::string() : field.c_str();
-}
-
-std::string milliseconds_literal(std::chrono::milliseconds ms)
-{
-  return "'" + std::to_string(ms.count()) + "ms'";
-}
-
-// What went wrong with one statement, before it becomes an Error.
-struct StatementFailure {
-  std::string sqlstate;
-  std::string where;   // file:line
-  std::string reason;  // the server's message
-  size_t statement = 0;
-  bool committed_some = false;
-};
-
-} // namespace
 
 Session::Session(const ConnectionTarget& target, TableNames names, std::chrono::milliseconds connect_timeout)
-  : m_target(target), m_names(std::move(names))
+  : m_target(target), m_names(std::move(names)), m_connect_timeout(connect_timeout)
 {
   connect_with_retries(connect_timeout);
 }
 
 Session::~Session() = default;
+
+std::unique_ptr<Driver> Session::reconnect()
+{
+  return std::make_unique<Session>(m_target, m_names, m_connect_timeout);
+}
+
+std::unique_ptr<Driver> Session::connect_to(const std::string& database)
+{
+  return std::make_unique<Session>(with_database(m_target, database), TableNames{}, m_connect_timeout);
+}
+
+void Session::create_database(const std::string& name)
+{
+  execute("CREATE DATABASE " + util::quote_ident(name));
+}
+
+void Session::drop_database(const std::string& name)
+{
+  execute("DROP DATABASE IF EXISTS " + util::quote_ident(name) + " WITH (FORCE)");
+}
 
 // The connection dropped between statements (a restarted server, a
 // failover): that is "database unreachable", exit 3, so a Job retries.
@@ -113,8 +61,7 @@ void Session::connect_with_retries(std::chrono::milliseconds connect_timeout)
 {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + connect_timeout;
-  std::chrono::milliseconds delay(100);
-  std::mt19937 jitter(std::random_device{}());
+  util::Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
   for (int attempt = 1;; ++attempt) {
     interrupt::check();
     std::string reason;
@@ -138,13 +85,11 @@ void Session::connect_with_retries(std::chrono::milliseconds connect_timeout)
                                            std::to_string(attempt) + " attempts): " + reason);
     }
     log::event(log::Level::warn, "cannot connect to " + m_target.display + " (attempt " + std::to_string(attempt) +
-                                   "): " + reason + "; retrying in " + std::to_string(delay.count()) + " ms",
+                                   "): " + reason + "; retrying in " + std::to_string(backoff.peek().count()) + " ms",
                {log::num("attempt", attempt)});
-    auto pause = std::min<clock::duration>(delay + std::chrono::milliseconds(jitter() % (delay.count() / 2 + 1)),
-                                           deadline - now);
+    auto pause = std::min<clock::duration>(backoff.next(), deadline - now);
     interrupt::sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(pause));
     interrupt::check();
-    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
 }
 
@@ -185,8 +130,8 @@ try {
   }
   std::sort(state.rows.begin(), state.rows.end());
   return state;
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
+} catch (...) {
+  fail("reading lockstep's state");
 }
 
 std::vector<AppliedRecord> Session::read_applied(const std::vector<std::string>& revisions)
@@ -218,8 +163,8 @@ try {
     records.push_back(std::move(r));
   }
   return records;
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
+} catch (...) {
+  fail("reading lockstep_applied");
 }
 
 // Runs CREATE ... IF NOT EXISTS statements that another process may be
@@ -231,20 +176,7 @@ try {
 // IF NOT EXISTS skips what exists and creates the rest.
 void Session::create_if_missing(const std::string& sql)
 {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      run_transaction(sql);
-      return;
-    } catch (const pqxx::broken_connection&) {
-      throw;
-    } catch (const pqxx::sql_error& e) {
-      const std::string state = e.sqlstate();
-      const bool duplicate = state == "23505" || state == "42P07" || state == "42710" || state == "42P06";
-      if (!duplicate || attempt == 3) {
-        throw;
-      }
-    }
-  }
+  write_own_tables(sql, "creating lockstep's tables", true);
 }
 
 void Session::create_tables()
@@ -252,261 +184,151 @@ void Session::create_tables()
   create_if_missing(create_tables_sql(m_names));
 }
 
-bool Session::try_lock()
-try {
-  pqxx::nontransaction tx(m_connection->conn);
-  return tx.exec("SELECT pg_try_advisory_lock(" + std::to_string(lock_key(m_names)) + ")")[0][0].as<bool>();
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
-}
-
-void Session::unlock()
-{
-  pqxx::nontransaction tx(m_connection->conn);
-  tx.exec("SELECT pg_advisory_unlock(" + std::to_string(lock_key(m_names)) + ")");
-}
-
-std::string Session::lock_holder()
-try {
-  int64_t key = lock_key(m_names);
-  pqxx::nontransaction tx(m_connection->conn);
-  pqxx::result r = tx.exec(
-    "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), "
-    "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
-    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid::bigint = " +
-    std::to_string(key >> 32) + " AND l.objid::bigint = " + std::to_string(key & 0xffffffffLL));
-  if (r.empty()) {
-    return "nobody (it was just released)";
-  }
-  return "pid " + std::string(r[0][0].c_str()) + " (" + r[0][1].c_str() + ", " + r[0][2].c_str() +
-         ") connected since " + r[0][3].c_str();
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
-}
-
-bool Session::take_lease(const std::string& owner, std::chrono::milliseconds ttl)
-try {
-  create_if_missing(create_lease_table_sql(m_names));
-  pqxx::work tx(m_connection->conn);
-  bool taken = !tx.exec(take_lease_sql(m_names, owner, ttl.count())).empty();
-  tx.commit();
-  return taken;
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
-}
-
-bool Session::renew_lease(const std::string& owner, std::chrono::milliseconds ttl)
-try {
-  pqxx::work tx(m_connection->conn);
-  bool held = !tx.exec(renew_lease_sql(m_names, owner, ttl.count())).empty();
-  tx.commit();
-  return held;
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
-}
-
-void Session::release_lease(const std::string& owner)
-{
-  pqxx::work tx(m_connection->conn);
-  tx.exec(release_lease_sql(m_names, owner));
-  tx.commit();
-}
-
-std::string Session::lease_holder()
-try {
-  pqxx::nontransaction tx(m_connection->conn);
-  pqxx::result r = tx.exec("SELECT owner, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                           "round(extract(epoch FROM expires_at - clock_timestamp()))::int FROM " +
-                           m_names.lease() + " WHERE version_table = " + util::quote_literal(m_names.version_table));
-  if (r.empty()) {
-    return "nobody (it was just released)";
-  }
-  return std::string(r[0][0].c_str()) + " since " + r[0][1].c_str() + " (expires in " + r[0][2].c_str() + "s)";
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
-}
-
-void Session::run_once(const StepBatch& step, const RunLimits& limits)
-{
-  // SET LOCAL inside a transaction ends with it; outside one, SET and RESET.
-  auto limits_sql = [&](const char* set) {
-    std::string sql;
-    if (limits.statement_timeout) {
-      sql += std::string(set) + " statement_timeout = " + milliseconds_literal(*limits.statement_timeout) + ";";
-    }
-    if (limits.ddl_lock_timeout) {
-      sql += std::string(set) + " lock_timeout = " + milliseconds_literal(*limits.ddl_lock_timeout) + ";";
-    }
-    return sql;
-  };
-  const std::string set_limits = limits_sql(step.transactional ? "SET LOCAL" : "SET");
-  pqxx::connection& conn = m_connection->conn;
-  size_t index = 0;
-  int lines_before = 0;  // line breaks before the failing statement in its query
-  bool committed_some = false;
-  // A signal between statements stops the step as a cancelled statement would.
-  auto stop_if_interrupted = [&] {
-    if (interrupt::received() != 0) {
-      throw StatementFailure{"57014", step.location, "stopped by a signal", index, committed_some};
-    }
-  };
-  try {
-    if (step.transactional) {
-      // As few round trips as the statements allow: BEGIN (and the limits)
-      // travel with the first statement, the bookkeeping and COMMIT with the
-      // last, so a one-statement revision is one round trip. Each query
-      // holds one migration statement, so a failure still names it;
-      // `lines_before` says where it starts in the query, for error lines.
-      const size_t count = step.statements.size();
-      const std::string opening = "BEGIN;" + set_limits + "\n";
-      const std::string closing = "\n;" + step.bookkeeping + "COMMIT;";
-      pqxx::nontransaction tx(conn);
-      try {
-        if (count == 0) {
-          stop_if_interrupted();
-          tx.exec(opening + closing);
-        }
-        for (; index < count; ++index) {
-          stop_if_interrupted();
-          std::string query = index == 0 ? opening : std::string();
-          lines_before = static_cast<int>(std::count(query.begin(), query.end(), '\n'));
-          query += step.statements[index].sql;
-          if (index + 1 == count) {
-            query += closing;
-          }
-          tx.exec(query);
-        }
-      } catch (...) {
-        try {
-          tx.exec("ROLLBACK");
-        } catch (const std::exception&) {
-          // The connection is gone or the signal handler cancelled it; the
-          // server rolls back an open transaction when its session ends.
-        }
-        throw;
-      }
-    } else {
-      if (!set_limits.empty()) {
-        pqxx::nontransaction(conn).exec(set_limits);
-      }
-      for (; index < step.statements.size(); ++index) {
-        stop_if_interrupted();
-        pqxx::nontransaction(conn).exec(step.statements[index].sql);
-        committed_some = true;
-      }
-      stop_if_interrupted();
-      if (!set_limits.empty()) {
-        pqxx::nontransaction(conn).exec("RESET statement_timeout; RESET lock_timeout");
-      }
-      pqxx::work tx(conn);
-      tx.exec(step.bookkeeping);
-      tx.commit();
-    }
-  } catch (const pqxx::broken_connection&) {
-    throw;
-  } catch (const StatementFailure&) {
-    throw;
-  } catch (const pqxx::sql_error& e) {
-    if (!step.transactional && !set_limits.empty()) {
-      try {
-        pqxx::nontransaction(conn).exec("RESET statement_timeout; RESET lock_timeout");
-      } catch (const std::exception&) {
-      }
-    }
-    StatementFailure failure;
-    failure.sqlstate = e.sqlstate();
-    failure.reason = scrub(server_message(e.what()), m_target.conninfo);
-    failure.statement = index;
-    failure.committed_some = committed_some;
-    int line = 0;
-    if (index < step.statements.size()) {
-      const Statement& stmt = step.statements[index];
-      line = stmt.line;
-      if (auto query_line = query_line_of_error(e.what())) {
-        // Only a line within the statement (not BEGIN or the bookkeeping).
-        const int within = *query_line - 1 - lines_before;
-        if (within >= 0 && within <= static_cast<int>(std::count(stmt.sql.begin(), stmt.sql.end(), '\n'))) {
-          line = stmt.line + within;
-        }
-      }
-    } else {
-      failure.reason = "recording the step failed: " + failure.reason;
-    }
-    failure.where = step.location + (line > 0 ? ":" + std::to_string(line) : std::string());
-    throw failure;
-  }
-}
-
-void Session::run_step(const StepBatch& step, const RunLimits& limits)
-{
-  interrupt::CancelScope cancel([this] { m_connection->conn.cancel_query(); });
-  std::chrono::milliseconds backoff(500);
-  for (int attempt = 0;; ++attempt) {
-    try {
-      run_once(step, limits);
-      return;
-    } catch (const pqxx::broken_connection& e) {
-      throw Error(ExitCode::unreachable, "lost the connection to " + m_target.display + " while running revision " +
-                                           step.revision + ": " + scrub(server_message(e.what()), m_target.conninfo));
-    } catch (const StatementFailure& failure) {
-      const bool interrupted = interrupt::received() != 0;
-      // lock_not_available under ddl_lock_timeout: the table is busy. A
-      // transactional revision rolled back whole, so it can run again.
-      if (!interrupted && failure.sqlstate == "55P03" && limits.ddl_lock_timeout && attempt < limits.lock_retries &&
-          (step.transactional || !failure.committed_some)) {
-        log::event(log::Level::warn,
-                   "revision " + step.revision + " could not get a lock at " + failure.where + " (" + failure.reason +
-                     "); retry " + std::to_string(attempt + 1) + " of " + std::to_string(limits.lock_retries) +
-                     " in " + std::to_string(backoff.count()) + " ms",
-                   {log::str("revision", step.revision), log::num("attempt", attempt + 1)});
-        if (!interrupt::sleep_for(backoff)) {
-          interrupt::check();
-        }
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
-        continue;
-      }
-      std::string error = failure.where + ": " + failure.reason;
-      std::string record = history_sql(m_names, step.revision, step.direction, step.checksum, step.run_by,
-                                       interrupted ? "interrupted" : "failed", error);
-      if (!step.transactional) {
-        record += mark_dirty_sql(m_names, step.revision, step.direction, failure.where, failure.reason, step.run_by);
-      }
-      try {
-        run_transaction(record);
-      } catch (const std::exception& record_error) {
-        log::event(log::Level::warn, "could not record the failure of " + step.revision + ": " +
-                                       server_message(record_error.what()));
-      }
-      interrupt::check();
-      std::string outcome = step.transactional ? "rolled back"
-                            : failure.committed_some
-                              ? "the statements before it stay committed (Transactional: false); the database is "
-                                "marked dirty until 'lockstep repair'"
-                              : "nothing was committed, but the database is marked dirty until 'lockstep repair' "
-                                "(Transactional: false)";
-      throw Error(ExitCode::migration_failed,
-                  "revision " + step.revision + " failed at " + error +
-                    (failure.sqlstate.empty() ? "" : " (SQLSTATE " + failure.sqlstate + ")") + "; " + outcome,
-                  FailureDetail{step.revision, failure.sqlstate});
-    }
-  }
-}
-
+// The SQL is the user's (a desired schema file) or a scratch database's
+// CREATE/DROP: what the server refuses in it is bad input or configuration
+// (exit 2, the server's message and SQLSTATE), not an internal error. A lost
+// connection, a signal or a server out of resources still go through fail().
 void Session::execute(const std::string& sql)
 try {
   pqxx::nontransaction(m_connection->conn).exec(sql);
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
+} catch (const pqxx::sql_error& e) {
+  interrupt::check();
+  const std::string sqlstate = sqlstate_of(e);
+  const Fault fault = classify(sqlstate);
+  if (fault == Fault::other || fault == Fault::privilege || fault == Fault::missing_schema) {
+    throw Error(ExitCode::usage, scrub(server_message(e.what()), m_target.conninfo) + " (SQLSTATE " + sqlstate + ")",
+                FailureDetail{"", sqlstate});
+  }
+  fail("running SQL");
+} catch (...) {
+  fail("running SQL");
 }
 
-void Session::run_transaction(const std::string& sql)
-try {
+schema::Model Session::read_model(bool ownership)
+{
+  return CatalogReader(*this, m_names, ownership).read();
+}
+
+void Session::transaction(const std::string& sql)
+{
   pqxx::work tx(m_connection->conn);
   tx.exec(sql);
   tx.commit();
-} catch (const pqxx::broken_connection& e) {
-  lost(e);
+}
+
+void Session::run_transaction(const std::string& sql)
+{
+  write_own_tables(sql, "writing lockstep's tables", false);
+}
+
+void Session::write_own_tables(const std::string& sql, const std::string& doing, bool racing_create)
+{
+  util::Backoff backoff(std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
+  for (int attempt = 1;; ++attempt) {
+    try {
+      transaction(sql);
+      return;
+    } catch (const pqxx::broken_connection&) {
+      fail(doing);
+    } catch (const pqxx::failure& e) {
+      const std::string state = sqlstate_of(e);
+      const bool duplicate = state == "23505" || state == "42P07" || state == "42710" || state == "42P06";
+      if (racing_create && duplicate && attempt < 3) {
+        continue;
+      }
+      if (!retry_contention(state, e.what(), attempt, backoff)) {
+        fail(doing);
+      }
+    } catch (...) {
+      fail(doing);
+    }
+  }
+}
+
+bool Session::retry_contention(const std::string& sqlstate, const std::string& what, int attempt, util::Backoff& backoff)
+{
+  if (!retryable(classify(sqlstate)) || attempt >= kContentionTries || interrupt::received() != 0) {
+    return false;
+  }
+  const auto delay = backoff.next();
+  log::event(log::Level::warn, "writing lockstep's tables on " + m_target.display + " met another session (" +
+                                 scrub(server_message(what), m_target.conninfo) + ", SQLSTATE " + sqlstate +
+                                 "); retry " + std::to_string(attempt) + " in " + std::to_string(delay.count()) + " ms",
+             {log::num("attempt", attempt)});
+  interrupt::sleep_for(delay);
+  return true;
+}
+
+// The edge. Every exception a database call raises on lockstep's own tables
+// ends here and leaves as a lockstep::Error whose exit code comes from its
+// SQLSTATE class (db/sqlstate.hpp, README.md "Exit codes").
+void Session::fail(const std::string& doing)
+{
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    lost(e);
+  } catch (const pqxx::failure& e) {
+    interrupt::check();  // cancelled by a signal: 128+N
+    const std::string sqlstate = sqlstate_of(e);
+    const Fault fault = classify(sqlstate);
+    const std::string message = scrub(server_message(e.what()), m_target.conninfo);
+    const ExitCode code = exit_code_for(fault, Place::own_tables);
+    if (fault == Fault::connection || fault == Fault::resources) {
+      throw Error(code, "lost the connection to " + m_target.display + " while " + doing + ": " + message +
+                          " (SQLSTATE " + sqlstate + ")");
+    }
+    std::string text = doing + " failed on " + m_target.display + ": " + message + " (SQLSTATE " + sqlstate + ")";
+    if (fault == Fault::privilege || fault == Fault::missing_schema) {
+      text += "; " + configuration_hint(fault, message);
+    } else if (fault == Fault::contention) {
+      text = "other sessions kept lockstep's tables busy: " + text;
+    } else if (code == ExitCode::internal) {
+      text = "unexpected database error: " + text;
+    }
+    throw Error(code, text);
+  } catch (const std::exception& e) {
+    throw Error(ExitCode::internal, "unexpected database error: " + doing + " failed on " + m_target.display + ": " +
+                                      scrub(e.what(), m_target.conninfo));
+  }
+}
+
+// What the role lacks, as the statement that grants it. Asks the server who
+// we are and where unqualified tables go; a failure there only shortens the hint.
+std::string Session::configuration_hint(Fault fault, const std::string& message)
+{
+  std::string role = "<role>";
+  std::string schema = m_names.schema;
+  std::string database = "<database>";
+  try {
+    pqxx::nontransaction tx(m_connection->conn);
+    pqxx::result r = tx.exec("SELECT current_user, coalesce(current_schema(), ''), current_database()");
+    role = util::quote_ident(r[0][0].c_str());
+    if (schema.empty()) {
+      schema = r[0][1].c_str();
+    }
+    database = util::quote_ident(r[0][2].c_str());
+  } catch (const std::exception&) {
+  }
+  if (fault == Fault::missing_schema || schema.empty()) {
+    return "the role's search_path names no schema that exists, so lockstep has nowhere to create its tables: "
+           "set version_table_schema (LOCKSTEP_VERSION_TABLE_SCHEMA) or create the schema";
+  }
+  const std::string where = util::quote_ident(schema);
+  if (message.find("for database") != std::string::npos) {
+    return "lockstep creates schema " + where + " for its tables: GRANT CREATE ON DATABASE " + database + " TO " + role +
+           ", create the schema beforehand, or set version_table_schema to a schema the role may create in";
+  }
+  if (message.find("for schema") != std::string::npos) {
+    return "lockstep creates its tables in schema " + where + ": GRANT USAGE, CREATE ON SCHEMA " + where + " TO " +
+           role + ", or set version_table_schema to a schema the role may create in";
+  }
+  return "lockstep's tables in schema " + where + " (" + m_names.version() +
+         ", lockstep_applied, lockstep_history, lockstep_dirty, lockstep_lease) need SELECT, INSERT, UPDATE, DELETE "
+         "for " + role + ": GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + where + " TO " + role +
+         ", or set version_table_schema to a schema of the role's own";
 }
 
 } // namespace lockstep::db

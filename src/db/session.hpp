@@ -1,5 +1,8 @@
-// The database seam: the only code that talks to PostgreSQL (and the only
-// folder that includes <pqxx/pqxx>).
+// The PostgreSQL driver (db/driver.hpp): the only code that talks to
+// PostgreSQL (and db/ the only folder that includes <pqxx/pqxx>). Its
+// implementation is split by idea: session.cpp (connecting with retries,
+// state, the error edge), session_lock.cpp (advisory lock and lease),
+// session_step.cpp (running a step), and the catalog reading.
 //
 // A Session is one connection. It knows lockstep's tables (TableNames) but
 // nothing about graphs or targets: the migrator hands it text to run.
@@ -9,6 +12,8 @@
 #pragma once
 
 #include "db/connection_url.hpp"
+#include "db/driver.hpp"
+#include "db/sqlstate.hpp"
 #include "db/state_sql.hpp"
 
 #include <chrono>
@@ -18,51 +23,13 @@
 #include <string>
 #include <vector>
 
+namespace lockstep::util {
+class Backoff;
+}
+
 namespace lockstep::db {
 
-struct DirtyState {
-  std::string revision;
-  std::string direction;
-  std::string location;  // file:line of the failed statement
-  std::string error;
-  std::string failed_at;
-  std::string run_by;
-};
-
-struct DatabaseState {
-  bool initialized = false;                     // the version table exists
-  std::vector<std::string> rows;                // version table rows, sorted
-  std::map<std::string, std::string> checksums; // lockstep_applied: revision -> checksum
-  std::optional<DirtyState> dirty;
-};
-
-// One statement of a revision, as the migrator split it.
-struct Statement {
-  std::string sql;  // without its trailing semicolon
-  int line = 0;     // 1-based line in the file where it starts
-};
-
-// One revision's worth of work, ready to run.
-struct StepBatch {
-  std::string revision;
-  std::string location;                      // the file, or "(stored in the database)"
-  std::vector<Statement> statements;
-  std::string bookkeeping;                   // version table, lockstep_applied, lockstep_history
-  bool transactional = true;
-  // For the lockstep_history row written when the step fails.
-  std::string direction;
-  std::string checksum;
-  std::string run_by;
-};
-
-// How migration statements run (README.md, "Configuration": statement_timeout, ddl_lock_timeout).
-struct RunLimits {
-  std::optional<std::chrono::milliseconds> statement_timeout;
-  std::optional<std::chrono::milliseconds> ddl_lock_timeout;  // PostgreSQL lock_timeout
-  int lock_retries = 5;  // tries after a lock_not_available (55P03) failure
-};
-
-class Session {
+class Session final : public Driver {
 public:
   // Connects, retrying with capped exponential backoff and jitter until
   // `connect_timeout` has passed (then Error(unreachable)). Wrong
@@ -72,30 +39,31 @@ public:
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  const TableNames& names() const { return m_names; }
-  const std::string& display() const { return m_target.display; }
+  const TableNames& names() const override { return m_names; }
+  const std::string& display() const override { return m_target.display; }
 
   // Read-only; works on a database lockstep has never touched.
-  DatabaseState read_state();
+  DatabaseState read_state() override;
   // Full lockstep_applied records of the given revisions.
-  std::vector<AppliedRecord> read_applied(const std::vector<std::string>& revisions);
+  std::vector<AppliedRecord> read_applied(const std::vector<std::string>& revisions) override;
 
   // CREATE ... IF NOT EXISTS for lockstep's tables. Call under the lock.
-  void create_tables();
+  void create_tables() override;
 
   // Session-level advisory lock on lock_key(names). Never blocks: waiting in
   // pg_advisory_lock would hold a snapshot that stalls the holder's CREATE
   // INDEX CONCURRENTLY.
-  bool try_lock();
-  void unlock();
+  bool try_lock() override;
+  void unlock() override;
   // Who holds the lock, for the log: "pid 123 (lockstep/web-0, 10.0.0.7) connected since ...".
-  std::string lock_holder();
+  std::string lock_holder() override;
 
   // The lease (lock_mode: lease). take_lease() creates the table if needed.
-  bool take_lease(const std::string& owner, std::chrono::milliseconds ttl);
-  bool renew_lease(const std::string& owner, std::chrono::milliseconds ttl);
-  void release_lease(const std::string& owner);
-  std::string lease_holder();
+  bool take_lease(const std::string& owner, std::chrono::milliseconds ttl) override;
+  bool renew_lease(const std::string& owner, std::chrono::milliseconds ttl) override;
+  void release_lease(const std::string& owner) override;
+  std::string lease_holder() override;
+  std::unique_ptr<Driver> reconnect() override;
 
   // Runs a revision. A transactional batch runs its statements and its
   // bookkeeping in one transaction; otherwise each statement commits on its
@@ -104,17 +72,26 @@ public:
   // dirty, and throws Error(migration_failed) naming the revision, file:line
   // and the server's message with its SQLSTATE. lock_not_available is
   // retried per `limits`; a signal turns into Error(128+N).
-  void run_step(const StepBatch& step, const RunLimits& limits);
+  void run_step(const StepBatch& step, const RunLimits& limits) override;
 
   // Runs SQL in one transaction (stamp, repair).
-  void run_transaction(const std::string& sql);
+  void run_transaction(const std::string& sql) override;
   // Runs CREATE ... IF NOT EXISTS SQL that other processes may be running at
   // the same moment; losing that race is not an error.
   void create_if_missing(const std::string& sql);
 
   // Runs SQL as one simple query outside a transaction block (a desired
   // schema file, CREATE/DROP DATABASE).
-  void execute(const std::string& sql);
+  void execute(const std::string& sql) override;
+
+  // The user's schema as a model (db::CatalogReader, lockstep's own tables
+  // left out): what `check` and autogenerate compare.
+  schema::Model read_model(bool ownership) override;
+
+  // Scratch databases (CREATE DATABASE / DROP DATABASE ... WITH (FORCE)).
+  void create_database(const std::string& name) override;
+  void drop_database(const std::string& name) override;
+  std::unique_ptr<Driver> connect_to(const std::string& database) override;
 
 private:
   friend class CatalogReader;  // db/catalog_reader: reads the catalog on this connection
@@ -122,10 +99,23 @@ private:
 
   void connect_with_retries(std::chrono::milliseconds connect_timeout);
   [[noreturn]] void lost(const std::exception& e);
+  // Call in a catch block: rethrows what is being handled as a classified
+  // lockstep::Error (db/sqlstate.hpp); `doing` says what failed ("taking the lease").
+  [[noreturn]] void fail(const std::string& doing);
+  std::string configuration_hint(Fault fault, const std::string& message);
+  // Sleeps and returns true when a contention failure (deadlock, serialization,
+  // lock not available) may be tried again.
+  bool retry_contention(const std::string& sqlstate, const std::string& what, int attempt, util::Backoff& backoff);
+  void transaction(const std::string& sql);  // raw: driver exceptions pass through
+  // transaction() with contention retried (and, when `racing_create`, a lost
+  // race to CREATE ... IF NOT EXISTS); other failures go through fail(doing).
+  void write_own_tables(const std::string& sql, const std::string& doing, bool racing_create);
+  static constexpr int kContentionTries = 5;
   void run_once(const StepBatch& step, const RunLimits& limits);
 
   ConnectionTarget m_target;
   TableNames m_names;
+  std::chrono::milliseconds m_connect_timeout;
   std::unique_ptr<Connection> m_connection;
 };
 

@@ -1,6 +1,5 @@
-// Session's connection, shared by the db/ files that run SQL on it (the
-// session itself and the catalog reader). Private to src/db/: it includes
-// <pqxx/pqxx>, which nothing outside db/ may see.
+// Private to src/db: the pqxx connection behind a db::Session, for the .cpp
+// files that implement Session (only db/ may include pqxx).
 #pragma once
 
 #include "db/session.hpp"

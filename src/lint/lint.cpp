@@ -97,6 +97,20 @@ bool volatile_call(const YAML::Node& expr)
   return false;
 }
 
+// The tables a DropStmt names, qualified as written: "a, app.b".
+std::string dropped_tables(const YAML::Node& drop)
+{
+  std::string names;
+  for (const auto& object : drop["objects"]) {
+    std::string name;
+    for (const auto& part : object["List"]["items"]) {
+      name += (name.empty() ? "" : ".") + text(part["String"]["sval"]);
+    }
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  return names;
+}
+
 class Linter {
 public:
   Linter(const script::Revision& rev, std::vector<Finding>& out) : m_rev(rev), m_out(out) {}
@@ -120,7 +134,7 @@ public:
     } else if (type == "AlterTableStmt") {
       alter_table(node);
     } else if (type == "DropStmt" && text(node["removeType"]) == "OBJECT_TABLE") {
-      flag("drop-table", "DROP TABLE");
+      flag("drop-table", "DROP TABLE " + dropped_tables(node));
     } else if (type == "RenameStmt") {
       flag("rename", "RENAME of " + text(node["renameType"]).substr(7));
     }

@@ -40,6 +40,17 @@ bool is_privilege_statement(const std::string& sql)
          (util::starts_with(head, "ALTER ") && head.find(" OWNER TO ") != std::string::npos);
 }
 
+// Whether `before` ends between statements: it parses as it is.
+bool between_statements(std::string_view before)
+{
+  try {
+    script::split_statements(before, "", 1);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::vector<std::string> files_of(const std::string& path)
 {
   namespace fs = std::filesystem;
@@ -70,15 +81,17 @@ DesiredState load_desired_state(const std::string& path, bool ownership)
   std::string first_privilege;
   for (const auto& file : files_of(path)) {
     std::string text = util::read_file(file);
-    // psql meta-commands are lines that start with a backslash; blank them
-    // so the lines of everything else stay where they were.
+    // psql meta-commands are lines that start with a backslash between
+    // statements (where what comes before them parses); blank them so the
+    // lines of everything else stay where they were. A backslash line inside
+    // a statement (a function body) is the statement's.
     int line = 1;
     for (size_t start = 0; start < text.size(); ++line) {
       size_t end = text.find('\n', start);
       if (end == std::string::npos) {
         end = text.size();
       }
-      if (text[start] == '\\') {
+      if (text[start] == '\\' && between_statements(std::string_view(text).substr(0, start))) {
         std::string command = text.substr(start, std::min<size_t>(end - start, text.find(' ', start) - start));
         state.notices.push_back(file + ":" + std::to_string(line) + ": skipped the psql meta-command " + command);
         std::fill(text.begin() + static_cast<long>(start), text.begin() + static_cast<long>(end), ' ');

@@ -1,5 +1,6 @@
 #include "migrator/lock.hpp"
 
+#include "util/backoff.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -13,12 +14,12 @@ using Clock = std::chrono::steady_clock;
 
 } // namespace
 
-MigrationLock::MigrationLock(db::Session& session, const db::ConnectionTarget& target, config::LockMode mode,
-                             std::chrono::milliseconds timeout, const std::string& run_by)
-  : m_session(session), m_mode(mode), m_owner(run_by + "/" + util::random_hex(4))
+MigrationLock::MigrationLock(db::Driver& driver, config::LockMode mode, std::chrono::milliseconds timeout,
+                             const std::string& run_by)
+  : m_driver(driver), m_mode(mode), m_owner(run_by + "/" + util::random_hex(4))
 {
   const auto start = Clock::now();
-  std::chrono::milliseconds delay(50);
+  util::Backoff backoff(std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
   auto next_report = start;
   while (!try_take()) {
     if (Clock::now() - start >= timeout) {
@@ -30,14 +31,13 @@ MigrationLock::MigrationLock(db::Session& session, const db::ConnectionTarget& t
       log::event(log::Level::info, "waiting for the migration lock, held by " + who, {log::str("holder", who)});
       next_report = Clock::now() + std::chrono::seconds(5);
     }
-    interrupt::sleep_for(delay);
+    interrupt::sleep_for(backoff.next());
     interrupt::check();
-    delay = std::min(delay * 2, std::chrono::milliseconds(1000));
   }
   auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   log::event(log::Level::debug, "migration lock acquired", {log::num("waited_ms", waited)});
   if (m_mode == config::LockMode::lease) {
-    m_heartbeat = std::thread(&MigrationLock::heartbeat, this, target);
+    m_heartbeat = std::thread(&MigrationLock::heartbeat, this);
   }
 }
 
@@ -49,9 +49,9 @@ MigrationLock::~MigrationLock()
   }
   try {
     if (m_mode == config::LockMode::lease) {
-      m_session.release_lease(m_owner);
+      m_driver.release_lease(m_owner);
     } else {
-      m_session.unlock();
+      m_driver.unlock();
     }
   } catch (const std::exception& e) {
     // An advisory lock goes with the connection, which closes on exit; a
@@ -62,27 +62,27 @@ MigrationLock::~MigrationLock()
 
 bool MigrationLock::try_take()
 {
-  return m_mode == config::LockMode::lease ? m_session.take_lease(m_owner, kLeaseTtl) : m_session.try_lock();
+  return m_mode == config::LockMode::lease ? m_driver.take_lease(m_owner, kLeaseTtl) : m_driver.try_lock();
 }
 
 std::string MigrationLock::holder()
 {
-  return m_mode == config::LockMode::lease ? m_session.lease_holder() : m_session.lock_holder();
+  return m_mode == config::LockMode::lease ? m_driver.lease_holder() : m_driver.lock_holder();
 }
 
 // Renews the lease on its own connection, so a long statement on the main
 // connection does not let the lease expire.
-void MigrationLock::heartbeat(db::ConnectionTarget target)
+void MigrationLock::heartbeat()
 {
   try {
-    db::Session beat(target, m_session.names(), std::chrono::seconds(10));
+    std::unique_ptr<db::Driver> beat = m_driver.reconnect();
     auto next = Clock::now() + kHeartbeat;
     while (!m_stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (Clock::now() < next) {
         continue;
       }
-      if (!beat.renew_lease(m_owner, kLeaseTtl)) {
+      if (!beat->renew_lease(m_owner, kLeaseTtl)) {
         m_lost = true;
         log::event(log::Level::error, "lost the migration lease: another run took it over");
         return;

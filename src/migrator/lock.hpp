@@ -13,8 +13,7 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "db/connection_url.hpp"
-#include "db/session.hpp"
+#include "db/driver.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -26,10 +25,10 @@ namespace lockstep::migrator {
 
 class MigrationLock {
 public:
-  // Blocks until the lock is held (or throws). `target` lets the lease's
-  // heartbeat open its own connection.
-  MigrationLock(db::Session& session, const db::ConnectionTarget& target, config::LockMode mode,
-                std::chrono::milliseconds timeout, const std::string& run_by);
+  // Blocks until the lock is held (or throws). The lease's heartbeat opens
+  // its own connection with driver.reconnect().
+  MigrationLock(db::Driver& driver, config::LockMode mode, std::chrono::milliseconds timeout,
+                const std::string& run_by);
   ~MigrationLock();
   MigrationLock(const MigrationLock&) = delete;
   MigrationLock& operator=(const MigrationLock&) = delete;
@@ -43,9 +42,9 @@ public:
 private:
   bool try_take();
   std::string holder();
-  void heartbeat(db::ConnectionTarget target);
+  void heartbeat();
 
-  db::Session& m_session;
+  db::Driver& m_driver;
   config::LockMode m_mode;
   std::string m_owner;
   std::atomic<bool> m_stop{false};

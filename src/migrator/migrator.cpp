@@ -1,10 +1,12 @@
 #include "migrator/migrator.hpp"
 
+#include "db/session.hpp"
+
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
 #include "migrator/lock.hpp"
+#include "migrator/plan_check.hpp"
 #include "migrator/step_script.hpp"
-#include "script/statement_rules.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -63,21 +65,26 @@ db::TableNames table_names_of(const config::Config& config)
   return names;
 }
 
-Migrator::Migrator(config::Config config, std::vector<script::Revision> files, PendingSession pending)
+Migrator::Migrator(config::Config config, std::vector<script::Revision> files, PendingDriver pending)
   : m_config(std::move(config)), m_files(std::move(files)), m_pending(std::move(pending))
 {
 }
 
-PendingSession Migrator::connect_in_background(const config::Config& config)
+Migrator::Migrator(config::Config config, std::vector<script::Revision> files, std::unique_ptr<db::Driver> driver)
+  : m_config(std::move(config)), m_files(std::move(files)), m_driver(std::move(driver))
+{
+}
+
+PendingDriver Migrator::connect_in_background(const config::Config& config)
 {
   db::ConnectionTarget target = connection_target(config);
-  std::promise<std::unique_ptr<db::Session>> promise;
-  PendingSession pending = promise.get_future();
+  std::promise<std::unique_ptr<db::Driver>> promise;
+  PendingDriver pending = promise.get_future();
   // Detached: if loading the files fails first, the process exits without
   // waiting for the connection attempts.
   std::thread(
     [target, names = table_names_of(config), timeout = config.connect_timeout](
-      std::promise<std::unique_ptr<db::Session>> result) {
+      std::promise<std::unique_ptr<db::Driver>> result) {
       try {
         result.set_value(std::make_unique<db::Session>(target, names, timeout));
       } catch (...) {
@@ -104,20 +111,20 @@ const db::ConnectionTarget& Migrator::target()
   return *m_target;
 }
 
-db::Session& Migrator::session()
+db::Driver& Migrator::driver()
 {
-  if (!m_session && m_pending.valid()) {
-    m_session = m_pending.get();  // rethrows what connecting threw
+  if (!m_driver && m_pending.valid()) {
+    m_driver = m_pending.get();  // rethrows what connecting threw
   }
-  if (!m_session) {
-    m_session = std::make_unique<db::Session>(target(), table_names(), m_config.connect_timeout);
+  if (!m_driver) {
+    m_driver = std::make_unique<db::Session>(target(), table_names(), m_config.connect_timeout);
   }
-  return *m_session;
+  return *m_driver;
 }
 
 Snapshot Migrator::read()
 {
-  db::DatabaseState state = session().read_state();
+  db::DatabaseState state = driver().read_state();
   Snapshot snap{m_files, {}, state.rows, state.dirty, {}, {}};
 
   // Applied revisions (or version rows) this folder lacks: fetch what the
@@ -129,7 +136,7 @@ Snapshot Migrator::read()
     }
   }
   if (!missing.empty()) {
-    snap.catalog.add_database_only(session().read_applied(missing));
+    snap.catalog.add_database_only(driver().read_applied(missing));
   }
 
   const graph::RevisionGraph& graph = snap.catalog.graph();
@@ -175,39 +182,6 @@ Snapshot Migrator::snapshot()
   return read();
 }
 
-// Everything that can be known before running anything; returns the
-// batches to run.
-std::vector<db::StepBatch> Migrator::check_plan(const Snapshot& snap, const std::vector<graph::Step>& steps) const
-{
-  const db::TableNames names = table_names();
-  std::vector<db::StepBatch> batches;
-  batches.reserve(steps.size());
-  for (const auto& step : steps) {
-    const script::Revision& rev = snap.catalog.revision(step.node);
-    const std::string location = snap.catalog.location(step.node);
-    if (step.direction == graph::Direction::down && !rev.reversible()) {
-      throw_usage("revision " + rev.id + " (" + location +
-                  ") has an empty downgrade section, so it is irreversible; nothing was run");
-    }
-    db::StepBatch batch = build_step(snap.catalog, step, names, m_config.run_by);
-    if (batch.transactional) {
-      for (const auto& stmt : batch.statements) {
-        if (auto why = script::needs_own_transaction(stmt.sql)) {
-          throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
-                      " cannot run inside a transaction block; put it in a revision of its own with the header "
-                      "'-- Transactional: false'. Nothing was run.");
-        }
-        if (auto why = script::controls_transaction(stmt.sql)) {
-          throw_usage(location + ":" + std::to_string(stmt.line) + ": " + *why +
-                      " ends lockstep's per-revision transaction; remove it (each revision already runs in its "
-                      "own transaction) or mark the revision '-- Transactional: false'. Nothing was run.");
-        }
-      }
-    }
-    batches.push_back(std::move(batch));
-  }
-  return batches;
-}
 
 Outcome Migrator::upgrade(const std::string& target, const RunOptions& options)
 {
@@ -258,8 +232,8 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
     }
   }
 
-  MigrationLock lock(session(), target(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
-  session().create_tables();
+  MigrationLock lock(driver(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
+  driver().create_tables();
   Snapshot snap = read();  // again: another run may have migrated meanwhile
   validate(snap);
   std::vector<graph::Step> steps = plan_for(snap);
@@ -270,7 +244,7 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
     log::event(log::Level::info, "nothing to do: another run migrated the database to " + rows_text(snap.rows));
     return outcome;
   }
-  std::vector<db::StepBatch> batches = check_plan(snap, steps);
+  std::vector<db::StepBatch> batches = check_plan(snap.catalog, steps, table_names(), m_config.run_by);
 
   db::RunLimits limits;
   limits.statement_timeout = m_config.statement_timeout;
@@ -284,7 +258,7 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
     const auto started = Clock::now();
     const bool up = steps[i].direction == graph::Direction::up;
     log::event(log::Level::info, describe_step(snap.catalog, steps[i]), {log::str("revision", batches[i].revision)});
-    session().run_step(batches[i], limits);
+    driver().run_step(batches[i], limits);
     outcome.ran.push_back(graph.id(steps[i].node));
     outcome.to = ids_of(graph, steps[i].rows_after);
     log::event(log::Level::info, std::string(up ? "applied " : "reverted ") + batches[i].revision,
@@ -300,12 +274,12 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
 
 Outcome Migrator::stamp(const std::string& target_name, bool purge)
 {
-  MigrationLock lock(session(), target(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
-  session().create_tables();
+  MigrationLock lock(driver(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
+  driver().create_tables();
   if (purge) {
     // Forget whatever the table says first: it may name revisions that
     // exist nowhere, which read() would refuse.
-    session().run_transaction("DELETE FROM " + table_names().version() + ";\n" +
+    driver().run_transaction("DELETE FROM " + table_names().version() + ";\n" +
                               "DELETE FROM " + table_names().applied() + " WHERE version_table = " +
                               util::quote_literal(table_names().version_table) + ";\n");
   }
@@ -336,21 +310,21 @@ Outcome Migrator::stamp(const std::string& target_name, bool purge)
     }
   }
   outcome.nothing_to_do = outcome.ran.empty();
-  session().run_transaction(sql);
+  driver().run_transaction(sql);
   log::event(log::Level::info, "stamped the database at " + rows_text(outcome.to));
   return outcome;
 }
 
 std::optional<std::string> Migrator::repair()
 {
-  MigrationLock lock(session(), target(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
-  session().create_tables();
-  db::DatabaseState state = session().read_state();
+  MigrationLock lock(driver(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
+  driver().create_tables();
+  db::DatabaseState state = driver().read_state();
   if (!state.dirty) {
     return std::nullopt;
   }
   const db::DirtyState& d = *state.dirty;
-  session().run_transaction(db::clear_dirty_sql(table_names()) +
+  driver().run_transaction(db::clear_dirty_sql(table_names()) +
                             db::history_sql(table_names(), d.revision, d.direction, "", m_config.run_by, "repaired",
                                             "cleared dirty state: " + d.location + ": " + d.error));
   return "cleared the dirty flag of revision " + d.revision + " (failed going " + d.direction + " at " + d.location +
@@ -382,7 +356,7 @@ bool Migrator::wait_for_heads(std::chrono::milliseconds timeout)
       if (e.code() != ExitCode::unreachable) {
         throw;
       }
-      m_session.reset();  // the next read connects again
+      m_driver.reset();  // the next read connects again
       where = "unreachable";
     }
     if (Clock::now() >= deadline) {

@@ -1,7 +1,7 @@
 // The orchestrator: lock -> read state -> plan -> run steps -> record.
 //
 // It owns no I/O of its own: files arrive already loaded, the database is
-// reached through db::Session, plans come from graph/. The lock is released
+// reached through a db::Driver (db/driver.hpp), plans come from graph/. The lock is released
 // on every path (MigrationLock), and nothing runs before the whole plan has
 // been checked: every statement parses, no transactional revision holds a
 // statement that cannot run in a transaction, downgrades are reversible,
@@ -10,7 +10,7 @@
 
 #include "config/config.hpp"
 #include "db/connection_url.hpp"
-#include "db/session.hpp"
+#include "db/driver.hpp"
 #include "graph/planner.hpp"
 #include "graph/revision_graph.hpp"
 #include "migrator/catalog.hpp"
@@ -52,14 +52,16 @@ struct RunOptions {
 // A connection being opened on another thread while the files load: on
 // every pod start the TCP and authentication round trips then overlap the
 // file reads instead of following them.
-using PendingSession = std::future<std::unique_ptr<db::Session>>;
+using PendingDriver = std::future<std::unique_ptr<db::Driver>>;
 
 class Migrator {
 public:
-  Migrator(config::Config config, std::vector<script::Revision> files, PendingSession pending = {});
+  Migrator(config::Config config, std::vector<script::Revision> files, PendingDriver pending = {});
+  // With a driver of the caller's (the unit tests' fake): nothing connects.
+  Migrator(config::Config config, std::vector<script::Revision> files, std::unique_ptr<db::Driver> driver);
 
   // Starts connecting now (the URL is checked here: Error(usage) at once).
-  static PendingSession connect_in_background(const config::Config& config);
+  static PendingDriver connect_in_background(const config::Config& config);
   ~Migrator();
 
   Outcome upgrade(const std::string& target, const RunOptions& options = {});
@@ -87,16 +89,15 @@ public:
 private:
   enum class Kind { upgrade, downgrade };
   Outcome migrate(Kind kind, const std::string& target, const RunOptions& options);
-  db::Session& session();
+  db::Driver& driver();
   const db::ConnectionTarget& target();
   Snapshot read();
-  std::vector<db::StepBatch> check_plan(const Snapshot& snap, const std::vector<graph::Step>& steps) const;
 
   config::Config m_config;
   Catalog m_files;
   std::optional<db::ConnectionTarget> m_target;
-  std::unique_ptr<db::Session> m_session;
-  PendingSession m_pending;
+  std::unique_ptr<db::Driver> m_driver;
+  PendingDriver m_pending;
   Outcome m_progress;
 };
 

@@ -2,6 +2,7 @@
 
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
+#include "migrator/plan_check.hpp"
 #include "migrator/step_script.hpp"
 #include "util/error.hpp"
 
@@ -32,13 +33,11 @@ void render(const Catalog& files, Kind kind, const std::string& range, const db:
   graph::NodeSet goal = kind == Kind::upgrade ? resolver.upgrade_goal(to) : resolver.downgrade_goal(to);
   std::vector<graph::Step> steps = graph::plan(graph, applied, goal);
 
-  // Everything that can fail is checked before the first line is written.
+  // Everything that can fail is checked before the first line is written,
+  // by the rules the online path applies (migrator/plan_check).
+  // Kept one step at a time, so 10,000 revisions never sit in memory at once.
   for (const auto& step : steps) {
-    const script::Revision& rev = files.revision(step.node);
-    if (step.direction == graph::Direction::down && !rev.reversible()) {
-      throw_usage("revision " + rev.id + " (" + files.location(step.node) +
-                  ") has an empty downgrade section, so it is irreversible");
-    }
+    check_step(files, step, names, run_by);
   }
   out << "-- lockstep " << (kind == Kind::upgrade ? "upgrade" : "downgrade") << " " << (from.empty() ? "base" : from)
       << ":" << to << " (offline)\n\n";

@@ -1,6 +1,5 @@
 #include "migrator/schema_check.hpp"
 
-#include "db/catalog_reader.hpp"
 #include "db/connection_url.hpp"
 #include "db/session.hpp"
 #include "migrator/desired_state.hpp"
@@ -26,7 +25,7 @@ public:
   ScratchDatabases(db::Session& admin, std::vector<std::string> names) : m_admin(admin), m_names(std::move(names))
   {
     for (const auto& name : m_names) {
-      m_admin.execute("CREATE DATABASE " + name);
+      m_admin.create_database(name);
       m_created.push_back(name);
     }
   }
@@ -34,7 +33,7 @@ public:
   {
     for (const auto& name : m_created) {
       try {
-        m_admin.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        m_admin.drop_database(name);
       } catch (const std::exception& e) {
         log::event(log::Level::warn, "could not drop scratch database " + name + ": " + e.what());
       }
@@ -84,6 +83,7 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   const std::string suffix = util::random_hex(6);
   const std::string replayed = "lockstep_dev_" + suffix + "_m";
   const std::string wanted = "lockstep_dev_" + suffix + "_s";
+  log::event(log::Level::debug, "scratch databases " + replayed + " (migrations) and " + wanted + " (desired schema)");
   ScratchDatabases scratch(admin, {replayed, wanted});
   // Later keywords win in a libpq connection string: the same server, another database.
   auto on = [&](const std::string& dbname) { return server.conninfo + " dbname='" + dbname + "'"; };
@@ -99,8 +99,9 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
     try {
       schema_db.execute(statement.sql);
     } catch (const Error& e) {
-      throw;
-    } catch (const std::exception& e) {
+      if (e.code() != ExitCode::usage) {
+        throw;  // unreachable, a signal: as they are
+      }
       throw_usage(statement.where() + ": the desired schema does not apply to an empty database: " + e.what());
     }
   }
@@ -108,8 +109,8 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   db::TableNames own;
   own.version_table = config.version_table;
   db::Session migrated_db(db::parse_database_url(on(replayed), {}), own, config.connect_timeout);
-  ReplayedAndDesired both{db::CatalogReader(migrated_db, own).read(),
-                          db::CatalogReader(schema_db, db::TableNames{}).read()};
+  ReplayedAndDesired both{migrated_db.read_model(config.schema_ownership),
+                          schema_db.read_model(config.schema_ownership)};
   refuse_unsupported(both.desired, &desired);
   refuse_unsupported(both.replayed, nullptr);
   return both;

@@ -43,7 +43,9 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
   const std::string checksum = script::checksum_of(rev);
   const std::string direction = up ? "up" : "down";
-  batch.bookkeeping = db::version_change_sql(names, ids_of(graph, rows.removed), ids_of(graph, rows.added));
+  batch.rows_removed = ids_of(graph, rows.removed);
+  batch.rows_added = ids_of(graph, rows.added);
+  batch.bookkeeping = db::version_change_sql(names, batch.rows_removed, batch.rows_added);
   if (up) {
     db::AppliedRecord record{rev.id,      rev.parents,  rev.depends_on,     rev.branch_labels,
                              rev.message, checksum,     rev.downgrade_sql, rev.transactional};

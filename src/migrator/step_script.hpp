@@ -3,7 +3,7 @@
 // (--sql) runs use the same text.
 #pragma once
 
-#include "db/session.hpp"
+#include "db/driver.hpp"
 #include "graph/planner.hpp"
 #include "migrator/catalog.hpp"
 

@@ -25,7 +25,8 @@ std::vector<std::string> describe(const Model& m)
     add("schema " + s);
   }
   for (const auto& e : m.extensions) {
-    add("extension " + e);
+    auto schema = m.extension_schemas.find(e);
+    add("extension " + e + (schema == m.extension_schemas.end() ? "" : " in schema " + schema->second));
   }
   for (const auto& [name, labels] : m.enums) {
     std::string list;
@@ -93,6 +94,13 @@ std::vector<std::string> describe(const Model& m)
   }
   for (const auto& [name, p] : m.policies) {
     add("policy " + p.definition);
+  }
+  for (const auto& [key, p] : m.privileges) {
+    std::string grants;
+    for (const auto& grant : p.grants) {
+      grants += (grants.empty() ? "" : " ") + grant;
+    }
+    add("privileges of " + key + " owner " + p.owner + " grants " + grants);
   }
   for (const auto& [target, c] : m.comments) {
     add("comment on " + target + " " + c.text);

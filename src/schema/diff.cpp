@@ -121,25 +121,28 @@ Changes diff(const Model& from, const Model& to)
   drop_indexes(c);
   drop_constraints(c, true);  // foreign keys first: they point at what changes next
   drop_constraints(c, false);
-  drop_functions(c, true);    // functions on a table's row type go before the table
+  drop_functions(c, FunctionPhase::after_tables);  // functions on a table's row type go before the table
   drop_columns_and_tables(c);
-  drop_functions(c, false);   // the rest after the defaults and checks that call them
+  drop_functions(c, FunctionPhase::after_types);   // the rest after the defaults and checks that call them
   drop_sequences(c);
   drop_types(c);
+  drop_functions(c, FunctionPhase::before_types);  // after the domains whose checks call them
   // Creates, dependencies first.
   create_schemas_and_extensions(c);
+  create_functions(c, FunctionPhase::before_types);
   create_types(c);
-  create_functions(c, false);
+  create_functions(c, FunctionPhase::after_types);
   create_sequences(c);
   create_tables_and_columns(c);
   own_sequences(c);
   add_constraints(c, false);
   add_constraints(c, true);
-  create_functions(c, true);
+  create_functions(c, FunctionPhase::after_tables);
   create_indexes(c, false);
   create_views(c);
   create_indexes(c, true);    // indexes on materialized views, after the views
   create_triggers_and_policies(c);
+  privileges(c);
   comments(c);
   drop_extensions_and_schemas(c);
   return std::move(c.changes);

@@ -1,9 +1,11 @@
 // From one schema model to another: the SQL that turns the first into the
-// second, ordered by dependency (schemas, extensions, types and domains;
-// functions; sequences; tables, parents before partitions; owned-sequence
+// second, ordered by dependency (schemas, extensions; functions that need
+// nothing of the user's; types and domains; functions on those types;
+// sequences; tables, parents before partitions; owned-sequence
 // links; keys, checks, then foreign keys; functions on row types; indexes;
 // views, each after the views it reads; indexes on materialized views;
-// triggers and policies; comments). Drops run in the reverse order, before
+// triggers and policies; owners and grants when
+// managed; comments). Drops run in the reverse order, before
 // the creates. The downgrade is the same function with the models swapped,
 // and `check` passes exactly when diff(replayed, desired) is empty.
 //

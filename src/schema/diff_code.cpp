@@ -61,10 +61,21 @@ void create_triggers_and_policies(Context& c)
   create_on_tables(c, c.from.policies, c.to.policies);
 }
 
-void drop_functions(Context& c, bool using_tables)
+namespace {
+
+FunctionPhase phase_of(const Function& f)
+{
+  return f.uses_tables ? FunctionPhase::after_tables
+         : f.uses_types ? FunctionPhase::after_types
+                        : FunctionPhase::before_types;
+}
+
+} // namespace
+
+void drop_functions(Context& c, FunctionPhase phase)
 {
   for (const auto& [name, f] : c.from.functions) {
-    if (f.uses_tables != using_tables) {
+    if (phase_of(f) != phase) {
       continue;
     }
     auto it = c.to.functions.find(name);
@@ -79,11 +90,11 @@ void drop_functions(Context& c, bool using_tables)
 
 // Bodies are not checked at creation (as pg_dump does): a function may
 // name a table created after it.
-void create_functions(Context& c, bool using_tables)
+void create_functions(Context& c, FunctionPhase phase)
 {
   bool first = true;
   for (const auto& [name, f] : c.to.functions) {
-    if (f.uses_tables != using_tables) {
+    if (phase_of(f) != phase) {
       continue;
     }
     auto it = c.from.functions.find(name);

@@ -40,19 +40,25 @@ public:
 bool contains(const std::vector<std::string>& list, const std::string& item);
 std::string join(const std::vector<std::string>& items, const std::string& separator);
 
+// Functions go in three groups: those that need nothing of the user's
+// (before the types, so a domain's CHECK can call them), those that need a
+// user type, and those that need a table (its row type, or a SQL-standard
+// body reading it).
+enum class FunctionPhase { before_types, after_types, after_tables };
+
 // Object families, in the order diff.cpp runs them.
 void plan_recreated_tables(Context& c);
 void drop_triggers_and_policies(Context& c);
 void drop_views(Context& c);
 void drop_indexes(Context& c);
 void drop_constraints(Context& c, bool foreign_keys);
-void drop_functions(Context& c, bool using_tables);
+void drop_functions(Context& c, FunctionPhase phase);
 void drop_columns_and_tables(Context& c);
 void drop_sequences(Context& c);
 void drop_types(Context& c);
 void create_schemas_and_extensions(Context& c);
 void create_types(Context& c);
-void create_functions(Context& c, bool using_tables);
+void create_functions(Context& c, FunctionPhase phase);
 void create_sequences(Context& c);
 void create_tables_and_columns(Context& c);
 void own_sequences(Context& c);
@@ -60,6 +66,7 @@ void add_constraints(Context& c, bool foreign_keys);
 void create_indexes(Context& c, bool on_views);
 void create_views(Context& c);
 void create_triggers_and_policies(Context& c);
+void privileges(Context& c);
 void comments(Context& c);
 void drop_extensions_and_schemas(Context& c);
 

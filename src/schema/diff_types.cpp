@@ -137,9 +137,17 @@ void create_schemas_and_extensions(Context& c)
       c.add("CREATE SCHEMA " + quote_ident(s) + ";");
     }
   }
+  auto schema_of = [](const Model& m, const std::string& e) {
+    auto it = m.extension_schemas.find(e);
+    return it == m.extension_schemas.end() ? std::string() : it->second;
+  };
   for (const auto& e : c.to.extensions) {
+    const std::string schema = schema_of(c.to, e);
     if (!contains(c.from.extensions, e)) {
-      c.add("CREATE EXTENSION IF NOT EXISTS " + quote_ident(e) + ";");
+      c.add("CREATE EXTENSION IF NOT EXISTS " + quote_ident(e) + (schema.empty() ? "" : " WITH SCHEMA " + schema) +
+            ";");
+    } else if (schema != schema_of(c.from, e) && !schema.empty()) {
+      c.add("ALTER EXTENSION " + quote_ident(e) + " SET SCHEMA " + schema + ";");
     }
   }
 }

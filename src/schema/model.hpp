@@ -80,6 +80,8 @@ struct Function {
   std::string result;         // pg_get_function_result(); a change needs DROP + CREATE
   bool procedure = false;
   bool uses_tables = false;   // its signature or SQL-standard body needs a table: create after tables
+  bool uses_types = false;    // it needs a user type (enum, domain, composite, range): create after types;
+                              // otherwise before them, so a domain's CHECK can call it
 };
 
 struct Trigger {
@@ -99,6 +101,17 @@ struct Comment {
   std::string part;           // what of it: "column:name", "constraint:name", "trigger:key", "policy:key"; "" for itself
 };
 
+// Who owns an object and what is granted on it (read only when ownership
+// is managed: the `schema_ownership` setting).
+struct Privileges {
+  std::string kind;        // ALTER's word: "TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "FUNCTION", ...
+  std::string grant_kind;  // GRANT's word: "TABLE" for views too, "SEQUENCE", "FUNCTION", "SCHEMA", ...
+  std::string name;        // as the statements name it
+  std::string owner;       // quoted role
+  std::vector<std::string> grants;  // sorted "grantee=PRIVILEGE" ("*" after it: WITH GRANT OPTION)
+  bool default_grants = true;       // never granted or revoked: what the owner gets by default
+};
+
 // An object the catalog holds that lockstep cannot model (a rule, an
 // aggregate, a foreign table...): never dropped silently, reported instead.
 struct Unsupported {
@@ -109,6 +122,7 @@ struct Unsupported {
 struct Model {
   std::vector<std::string> schemas;                       // besides public
   std::vector<std::string> extensions;
+  std::map<std::string, std::string> extension_schemas;   // extension -> the schema it is in (quoted)
   std::map<std::string, std::vector<std::string>> enums;  // name -> labels in order
   std::map<std::string, std::string> ranges;              // name -> "subtype = int4, ..."
   std::map<std::string, Domain> domains;
@@ -121,6 +135,7 @@ struct Model {
   std::map<std::string, Trigger> triggers;                // key: "name on table"
   std::map<std::string, Policy> policies;                 // key: "name on table"
   std::map<std::string, Comment> comments;                // key: target
+  std::map<std::string, Privileges> privileges;           // key: "<kind> <name>"; empty unless read
   std::vector<Unsupported> unsupported;
 };
 

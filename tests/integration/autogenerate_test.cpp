@@ -268,3 +268,64 @@ TEST_CASE("the desired state: a statement that fails names its file and line; ps
   CHECK(run_against(target, migrations.path(), dump, {"upgrade", "heads"}).exit_code == 0);
   CHECK(run_against(target, migrations.path(), dump, {"check"}).exit_code == 0);
 }
+
+TEST_CASE("schema_ownership: owners and grants of the desired state are compared and generated; off, they are "
+          "skipped", "[autogenerate]")
+{
+  ScratchDatabase target;
+  // Roles are cluster-wide: names of this run only.
+  const std::string suffix = target.name().substr(target.name().size() - 8);
+  const std::string owner = "ag_owner_" + suffix;
+  const std::string reader = "ag_reader_" + suffix;
+  target.exec("CREATE ROLE " + owner + "; CREATE ROLE " + reader);
+  lockstep::test::TempDir migrations;
+  lockstep::test::TempDir schema;
+  const std::string base = "CREATE SCHEMA shop;\n"
+                           "CREATE TABLE shop.items (id serial PRIMARY KEY, name text);\n"
+                           "CREATE VIEW shop.names AS SELECT name FROM shop.items;\n"
+                           "CREATE FUNCTION shop.count_items() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM "
+                           "shop.items';\n"
+                           "ALTER SCHEMA shop OWNER TO " + owner + ";\n"
+                           "ALTER TABLE shop.items OWNER TO " + owner + ";\n"
+                           "ALTER FUNCTION shop.count_items() OWNER TO " + owner + ";\n";
+  const std::string v1 = schema.write("v1.sql", base + "GRANT SELECT ON shop.items TO " + reader + ";\n"
+                                                        "GRANT SELECT ON shop.names TO " + reader + " WITH GRANT OPTION;\n"
+                                                        "REVOKE EXECUTE ON FUNCTION shop.count_items() FROM PUBLIC;\n");
+  const std::vector<std::string> on{"--schema-ownership", "true"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), on.begin(), on.end());
+    return args;
+  };
+  auto generated = run_against(target, migrations.path(), v1,
+                               with({"revision", "--autogenerate", "-m", "owned", "--rev-id", "own1"}));
+  INFO(generated.out << generated.err);
+  REQUIRE(generated.exit_code == 0);
+  const std::string file = lockstep::test::read_text(migrations.path() + "/own1_owned.sql");
+  CHECK_THAT(file, ContainsSubstring("ALTER TABLE shop.items OWNER TO " + owner) &&
+                     ContainsSubstring("GRANT SELECT ON TABLE shop.items TO " + reader) &&
+                     ContainsSubstring("GRANT SELECT ON TABLE shop.names TO " + reader + " WITH GRANT OPTION"));
+  REQUIRE(run_against(target, migrations.path(), v1, {"upgrade", "heads"}).exit_code == 0);
+  CHECK(target.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'shop.items'::regclass") == owner);
+  CHECK(target.scalar("SELECT has_table_privilege('" + reader + "', 'shop.items', 'SELECT')") == "t");
+  CHECK(target.scalar("SELECT has_function_privilege('" + reader + "', 'shop.count_items()', 'EXECUTE')") == "f");
+  CHECK(run_against(target, migrations.path(), v1, with({"check"})).exit_code == 0);
+
+  // The grant goes from the desired state: check sees it (only) when ownership is managed.
+  const std::string v2 = schema.write("v2.sql", base + "REVOKE EXECUTE ON FUNCTION shop.count_items() FROM PUBLIC;\n");
+  auto drift = run_against(target, migrations.path(), v2, with({"check"}));
+  CHECK(drift.exit_code == 7);
+  CHECK_THAT(drift.out, ContainsSubstring("privileges of TABLE shop.items"));
+  auto off = run_against(target, migrations.path(), v2, {"check"});
+  CHECK(off.exit_code == 0);
+  CHECK_THAT(off.err, ContainsSubstring("skipped 4 ownership and privilege statement(s)"));
+  auto second = run_against(target, migrations.path(), v2,
+                            with({"revision", "--autogenerate", "-m", "revoke", "--rev-id", "own2"}));
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(lockstep::test::read_text(migrations.path() + "/own2_revoke.sql"),
+             ContainsSubstring("REVOKE ALL ON TABLE shop.items FROM PUBLIC"));
+  REQUIRE(run_against(target, migrations.path(), v2, {"upgrade", "heads"}).exit_code == 0);
+  CHECK(target.scalar("SELECT has_table_privilege('" + reader + "', 'shop.items', 'SELECT')") == "f");
+  CHECK(run_against(target, migrations.path(), v2, with({"check"})).exit_code == 0);
+  REQUIRE(run_against(target, migrations.path(), v2, {"downgrade", "-1"}).exit_code == 0);
+  CHECK(target.scalar("SELECT has_table_privilege('" + reader + "', 'shop.items', 'SELECT')") == "t");
+}

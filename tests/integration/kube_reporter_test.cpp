@@ -356,12 +356,10 @@ TEST_CASE("a refusal other than 429 is not retried: best-effort logs once, requi
   {
     report::Reporter reporter(pod.settings(report::Mode::best_effort), pod.env());
     pod.api.script({403, 403, 403});
-    auto start = Clock::now();
     reporter.started("upgrade heads");
     CHECK(reporter.finished(succeeded()) == 0);
-    CHECK(ms_since(start) < 1000);
   }
-  CHECK(pod.api.requests().size() == 3);  // one each: running, outcome, event
+  CHECK(pod.api.requests().size() == 3);  // one each, none retried: running, outcome, event
   CHECK(log.lines_with("reporting to Kubernetes failed") == 1);
   CHECK_THAT(log.text(), ContainsSubstring("HTTP 403"));
 
@@ -383,16 +381,17 @@ TEST_CASE("an API server that is down: best-effort keeps the exit code within it
   Pod pod;
   auto env = pod.env();
   env["KUBERNETES_SERVICE_PORT"] = std::to_string(closed_port());
-  const milliseconds budget(1000);
+  const milliseconds budget(2000);
   LogCapture log;
   {
     report::Reporter reporter(pod.settings(report::Mode::best_effort, budget), env);
     auto start = Clock::now();
     reporter.started("upgrade heads");
     CHECK(reporter.finished(failed()) == 5);
-    // One budget for the whole run: started() used it up, finished() waits no more.
-    CHECK(ms_since(start) >= 800);
-    CHECK(ms_since(start) < 2000);
+    // One budget for the whole run: started() used it up, finished() waits no
+    // more (a budget each would be twice as long).
+    CHECK(ms_since(start) >= 1600);
+    CHECK(ms_since(start) < 2 * budget.count());
     CHECK(pod.termination_message().at("exit_code").as_integer() == 5);
   }
   CHECK(log.lines_with("reporting to Kubernetes failed") == 1);
@@ -405,7 +404,7 @@ TEST_CASE("an API server that is down: best-effort keeps the exit code within it
   report::Reporter strict(pod.settings(report::Mode::required, budget), env);
   auto start = Clock::now();
   CHECK_THROWS_AS(strict.started("upgrade heads"), Error);
-  CHECK(ms_since(start) < 2500);
+  CHECK(ms_since(start) < 10 * budget.count());  // it gives up: a generous ceiling, not a speed test
   report::RunSummary refused;  // what the CLI makes of the Error
   refused.status = "failed";
   refused.exit_code = 1;
@@ -438,7 +437,7 @@ TEST_CASE("a server that never answers: each request is cut at the deadline", "[
   auto start = Clock::now();
   reporter.started("upgrade heads");
   CHECK(reporter.finished(succeeded()) == 0);
-  CHECK(ms_since(start) < 2500);
+  CHECK(ms_since(start) < 15'000);  // a silent server would hold an uncut request forever
   pod.api.set_silent(false);
   auto all = pod.api.requests();
   REQUIRE(!all.empty());
@@ -455,11 +454,11 @@ TEST_CASE("a server whose certificate the service-account CA did not sign is ref
   LogCapture log;
   {
     report::Reporter reporter(pod.settings(report::Mode::best_effort, milliseconds(5000)), pod.env());
-    auto start = Clock::now();
     reporter.started("upgrade heads");
     CHECK(reporter.finished(succeeded()) == 0);
-    CHECK(ms_since(start) < 3000);  // a TLS failure is final: no retries until the budget runs out
   }
+  // A TLS failure is final: each request tries its handshake twice, no retries until the budget runs out.
+  CHECK(pod.api.failed_handshakes() == 6);  // running, outcome, event
   CHECK_THAT(log.text(), ContainsSubstring("TLS verification against"));
   report::Reporter strict(pod.settings(report::Mode::required, milliseconds(5000)), pod.env());
   CHECK_THROWS_AS(strict.started("upgrade heads"), Error);

@@ -38,30 +38,25 @@ struct Failure : std::runtime_error {
 
 const std::string pg_dump = "/usr/lib/postgresql/15/bin/pg_dump";
 
-// pg_dump --schema-only without lockstep's own tables, and without what
-// differs between two dumps of equal schemas: \restrict keys and the
-// database name.
-std::string dump(const ScratchDatabase& db, bool raw = false)
+// pg_dump --schema-only of `db`. Compared (`as_written` false): without
+// owners, privileges and lockstep's own tables, and with the \restrict key,
+// which differs between any two dumps, replaced. As written (true): the file
+// exactly as pg_dump writes it, to be read as a desired state.
+std::string dump(const ScratchDatabase& db, bool as_written = false)
 {
-  RunResult r = lockstep::test::run_command(
-    {pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--exclude-table=lockstep_*", "-d", db.url()});
+  std::vector<std::string> argv{pg_dump, "--schema-only", "-d", db.url()};
+  if (!as_written) {
+    argv.insert(argv.end(), {"--no-owner", "--no-privileges", "--exclude-table=lockstep_*"});
+  }
+  RunResult r = lockstep::test::run_command(argv);
   if (r.exit_code != 0) {
     throw Failure("pg_dump failed: " + r.err);
   }
-  if (raw) {
+  if (as_written) {
     return r.out;
   }
   static const std::regex restrict_line(R"(^\\(un)?restrict .*$)", std::regex::multiline);
   return std::regex_replace(r.out, restrict_line, "\\$1restrict <key>");
-}
-
-std::string raw_dump_with_owners(const ScratchDatabase& db)
-{
-  RunResult r = lockstep::test::run_command({pg_dump, "--schema-only", "-d", db.url()});
-  if (r.exit_code != 0) {
-    throw Failure("pg_dump failed: " + r.err);
-  }
-  return r.out;
 }
 
 void expect_same(const std::string& what, const std::string& expected, const std::string& actual)
@@ -154,7 +149,7 @@ void one_schema(const std::string& schema)
   // The second autogenerate reads the direct database's pg_dump file as
   // written (\restrict, SET, set_config, OWNER TO): property (e).
   TempDir dumps;
-  const std::string dump_file = dumps.write("schema.dump.sql", raw_dump_with_owners(direct));
+  const std::string dump_file = dumps.write("schema.dump.sql", dump(direct, true));
   RunResult again = project.run(dump_file, {"revision", "--autogenerate", "-m", "again"});
   if (again.exit_code != 0 || again.out.find("No changes") == std::string::npos || project.files() != 1) {
     throw Failure("(b, e) a second autogenerate, from the schema's own pg_dump file, wrote something or failed:\n" +

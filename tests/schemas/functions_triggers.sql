@@ -6,10 +6,12 @@ CREATE FUNCTION next_code() RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT md5(
 CREATE FUNCTION is_slug(value text) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT value ~ '^[a-z0-9-]+$' $$;
 CREATE FUNCTION normalized(value text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN lower(trim(value));
+CREATE DOMAIN slug AS text CHECK (is_slug(VALUE));
 CREATE TABLE articles (
     id int PRIMARY KEY,
     code text NOT NULL DEFAULT next_code(),
     slug text NOT NULL CHECK (is_slug(slug)),
+    canonical slug,
     title text NOT NULL,
     updated_at timestamptz,
     revision int NOT NULL DEFAULT 0

@@ -13,3 +13,4 @@ CREATE INDEX orders_status ON orders (status) WHERE status <> 'shipped';
 CREATE INDEX orders_shipped ON orders (shipped_at) INCLUDE (total);
 CREATE UNIQUE INDEX customers_email ON customers (lower(email));
 CREATE TABLE invoices (id serial PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), issued date DEFAULT current_date);
+CREATE TABLE tickets (id int GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5) PRIMARY KEY, title text COLLATE "POSIX");

@@ -92,3 +92,11 @@ TEST_CASE("a syntax error is a usage error naming the line", "[lint]")
     CHECK_THAT(e.what(), ContainsSubstring("m/r1.sql:6"));
   }
 }
+
+TEST_CASE("drop-table names the tables it drops, qualified as written", "[lint]")
+{
+  auto findings = lint_upgrade("DROP TABLE old;\nDROP TABLE IF EXISTS app.audit, tmp;");
+  REQUIRE(findings.size() == 2);
+  CHECK_THAT(lint::format_text(findings), ContainsSubstring("DROP TABLE old") &&
+                                            ContainsSubstring("DROP TABLE app.audit, tmp"));
+}

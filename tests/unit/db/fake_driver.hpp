@@ -1,0 +1,83 @@
+// An in-memory db::Driver for unit tests of the migrator: the state a
+// database would hold (version rows, checksums, the dirty flag, the lock and
+// the lease), kept in a FakeDatabase that every FakeDriver connected to it
+// shares, as connections share a server's database. It runs no SQL: a step's
+// effect on the version table comes from StepBatch::rows_removed/rows_added,
+// and the one statement it understands is the conformance suite's failing
+// one (tests/conformance/driver_cases.hpp), which fails with 22012 as
+// PostgreSQL does. tests/integration/driver_conformance_test.cpp holds the
+// real driver to the same cases, so the fake cannot drift from it unseen.
+#pragma once
+
+#include "db/driver.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lockstep::test {
+
+struct FakeDatabase {
+  std::mutex mutex;
+  db::DatabaseState state;
+  int lock_holder = 0;  // the FakeDriver id holding the advisory lock; 0 = free
+  std::string lease_owner;
+  std::chrono::steady_clock::time_point lease_expires;
+  int next_connection = 1;
+  // Every call a driver made, in order: "read_state", "try_lock", "run_step r1", ...
+  std::vector<std::string> calls;
+  // Runs (without the mutex held) before each try_lock: a test's "meanwhile".
+  std::function<void(FakeDatabase&)> before_try_lock;
+  // run_step of this revision throws Error(unreachable), as a lost connection does.
+  std::string lose_connection_at;
+  // The databases create_database made, reached with connect_to.
+  std::map<std::string, std::shared_ptr<FakeDatabase>> others;
+
+  void record(const std::string& call);
+  std::vector<std::string> calls_so_far();
+};
+
+class FakeDriver final : public db::Driver {
+public:
+  explicit FakeDriver(std::shared_ptr<FakeDatabase> database, db::TableNames names = {});
+  ~FakeDriver() override;  // like a closed connection: the advisory lock goes with it
+
+  const db::TableNames& names() const override { return m_names; }
+  const std::string& display() const override { return m_display; }
+
+  db::DatabaseState read_state() override;
+  std::vector<db::AppliedRecord> read_applied(const std::vector<std::string>& revisions) override;
+  void create_tables() override;
+
+  bool try_lock() override;
+  void unlock() override;
+  std::string lock_holder() override;
+  bool take_lease(const std::string& owner, std::chrono::milliseconds ttl) override;
+  bool renew_lease(const std::string& owner, std::chrono::milliseconds ttl) override;
+  void release_lease(const std::string& owner) override;
+  std::string lease_holder() override;
+  std::unique_ptr<db::Driver> reconnect() override;
+
+  void run_step(const db::StepBatch& step, const db::RunLimits& limits) override;
+  void run_transaction(const std::string& sql) override;
+  void execute(const std::string& sql) override;
+
+  schema::Model read_model(bool ownership) override;
+
+  void create_database(const std::string& name) override;
+  void drop_database(const std::string& name) override;
+  std::unique_ptr<db::Driver> connect_to(const std::string& database) override;
+
+private:
+  std::shared_ptr<FakeDatabase> m_db;
+  db::TableNames m_names;
+  int m_id;
+  std::string m_display;
+};
+
+} // namespace lockstep::test
