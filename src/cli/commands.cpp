@@ -12,6 +12,7 @@
 #include "migrator/schema_check.hpp"
 #include "util/log.hpp"
 #include "migrator/step_script.hpp"
+#include "script/bundle.hpp"
 #include "script/directory.hpp"
 #include "script/statements.hpp"
 #include "script/writer.hpp"
@@ -433,6 +434,14 @@ int cmd_version(const config::Config&, const Options&, std::ostream& out, report
 {
   out << "lockstep " << LOCKSTEP_VERSION << "\n";
   out << "built with " << __VERSION__ << ", " << db::client_versions() << "\n";
+  return 0;
+}
+
+int cmd_bundle(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
+{
+  script::BundleWritten w = script::write_bundle(config.migrations, options.output);
+  out << "Wrote " << options.output << ": " << w.revisions << " revision(s), " << w.bytes << " bytes (" << w.uncompressed
+      << " uncompressed)\n";
   return 0;
 }
 

@@ -169,7 +169,7 @@ Snapshot Migrator::read()
     if (stored == state.checksums.end()) {
       continue;  // stamped by Alembic or an older lockstep: nothing to compare with
     }
-    std::string now = script::upgrade_checksum(snap.catalog.revision(node).upgrade_sql);
+    std::string now = script::checksum_of(snap.catalog.revision(node));
     if (now != stored->second) {
       snap.edited.push_back(graph.id(node) + " (" + snap.catalog.location(node) + "): applied with checksum " +
                             stored->second.substr(0, 12) + ", the file now has " + now.substr(0, 12));
@@ -301,7 +301,7 @@ Outcome Migrator::stamp(const std::string& target_name, bool purge)
   for (size_t i = 0; i < graph.size(); ++i) {
     int node = static_cast<int>(i);
     const script::Revision& rev = snap.catalog.revision(node);
-    const std::string checksum = script::upgrade_checksum(rev.upgrade_sql);
+    const std::string checksum = script::checksum_of(rev);
     if (goal[i] && !snap.applied[i]) {
       db::AppliedRecord record{rev.id,      rev.parents, rev.depends_on,    rev.branch_labels,
                                rev.message, checksum,    rev.downgrade_sql, rev.transactional};

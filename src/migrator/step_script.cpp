@@ -41,7 +41,7 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   }
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
-  const std::string checksum = script::upgrade_checksum(rev.upgrade_sql);
+  const std::string checksum = script::checksum_of(rev);
   const db::Direction direction = up ? db::Direction::up : db::Direction::down;
   batch.rows_removed = ids_of(graph, rows.removed);
   batch.rows_added = ids_of(graph, rows.added);
