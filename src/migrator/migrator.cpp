@@ -44,8 +44,6 @@ std::string rows_text(const std::vector<std::string>& rows)
 
 } // namespace
 
-namespace {
-
 db::ConnectionTarget connection_target(const config::Config& config)
 {
   db::ConnectionOptions options;
@@ -55,8 +53,6 @@ db::ConnectionTarget connection_target(const config::Config& config)
   options.attempt_timeout_seconds = static_cast<int>(std::clamp<long long>(seconds, 2, 10));
   return db::parse_database_url(config.database_url, options);
 }
-
-} // namespace
 
 db::TableNames table_names_of(const config::Config& config)
 {

@@ -25,6 +25,10 @@
 
 namespace lockstep::migrator {
 
+// How the configuration's database is reached (application_name, password
+// file, per-attempt timeout); Error(usage) for a URL that does not parse.
+db::ConnectionTarget connection_target(const config::Config& config);
+
 // lockstep's tables as the configuration names them.
 db::TableNames table_names_of(const config::Config& config);
 
