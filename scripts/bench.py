@@ -3,11 +3,16 @@
 
 1. apply N migrations to an empty database (the reset is not timed);
    floor: psql -f of the same SQL, each migration in its own BEGIN/COMMIT.
-2. the no-op `upgrade heads` at head, what every pod start does;
+2. the no-op `upgrade heads` at head, what every pod start does, from the
+   folder and from a bundle of it (`lockstep bundle`);
    floor: psql -c 'select 1'.
 3. offline graph work on 10,000 revisions with branches and merges:
-   heads, history, planning (`upgrade --sql base:heads`).
-4. peak RSS (GNU time) of 1, 2 and 3; the binary's size.
+   heads, history, planning (`upgrade --sql base:heads`), from the folder
+   and from a bundle. Floors: for the folder, bench_floor.c (compiled here)
+   opening, reading and closing the same files on as many threads as
+   lockstep's loader; for the bundle, the no-op `lockstep version` plus the
+   time bench_floor takes to read the bundle file.
+4. peak RSS (GNU time) of every lockstep measurement; the binary's size.
 
 Runs alternate between the tools in every round; figures are medians over
 the rounds after a warm-up, with min-max, and the ratio to the floor is the
@@ -123,6 +128,23 @@ def write_graph_file(folder, rid, parents):
                 "-- +downgrade\nDROP TABLE %s;\n" % (rid, ", ".join(parents), rid, rid, rid))
 
 
+def compile_floor(work):
+    binary = os.path.join(work, "bench_floor")
+    subprocess.run(["cc", "-O2", "-pthread", "-o", binary, os.path.join(REPO, "scripts", "bench_floor.c")], check=True)
+    return binary
+
+
+def read_us(floor, path):
+    """How long bench_floor takes to open, read and close one file, in microseconds."""
+    out = subprocess.run([floor, path], check=True, capture_output=True, text=True).stdout.split()
+    return float(out[2])
+
+
+def make_bundle(folder, path, env):
+    subprocess.run([LOCKSTEP, "--migrations", folder, "bundle", path], check=True, env=env, stdout=subprocess.DEVNULL)
+    return path
+
+
 def timed(cmd, env=None):
     start = time.perf_counter()
     r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -189,8 +211,12 @@ def main():
             write_dbmate(dbmate_dir, args.n)
 
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+        floor = compile_floor(work)
+        bundle = make_bundle(migrations, os.path.join(work, "migrations.bundle"), env)
         lockstep_apply = [LOCKSTEP, "--database-url", server.db("bench_l"), "--migrations", migrations,
                           "--log-level", "warn", "upgrade", "heads"]
+        lockstep_noop_bundle = [LOCKSTEP, "--database-url", server.db("bench_l"), "--migrations", bundle,
+                                "--log-level", "warn", "upgrade", "heads"]
         psql_apply = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", server.db("bench_p"), "-f", psql_file]
         alembic_env = dict(env, BENCH_ALEMBIC_URL=server.db("bench_a").replace("postgresql://",
                                                                                 "postgresql+psycopg2://", 1))
@@ -216,6 +242,7 @@ def main():
         select1 = [PSQL, "-X", "-q", server.db("bench_p"), "-c", "select 1"]
         noop_tools = {"select 1": (select1, None, env)}
         noop_tools.update({k: v for k, v in tools.items() if k != "psql -f"})
+        noop_tools["lockstep (bundle)"] = (lockstep_noop_bundle, None, env)
         noop = {name: [] for name in noop_tools}
         for rnd in range(args.rounds * 4 + 1):
             for name, (cmd, _, cmd_env) in noop_tools.items():
@@ -229,23 +256,35 @@ def main():
         graph = os.path.join(work, "graph")
         os.makedirs(graph)
         write_big_graph(graph, args.graph)
-        graph_cmds = {
-            "heads": [LOCKSTEP, "--migrations", graph, "heads"],
-            "history": [LOCKSTEP, "--migrations", graph, "history"],
-            "plan (upgrade --sql base:heads)": [LOCKSTEP, "--migrations", graph, "upgrade", "--sql", "base:heads"],
-        }
+        graph_bundle = make_bundle(graph, os.path.join(work, "graph.bundle"), env)
+        graph_cmds = {}
+        for source, where in (("folder", graph), ("bundle", graph_bundle)):
+            graph_cmds.update({
+                "heads, " + source: [LOCKSTEP, "--migrations", where, "heads"],
+                "history, " + source: [LOCKSTEP, "--migrations", where, "history"],
+                "plan (upgrade --sql base:heads), " + source:
+                    [LOCKSTEP, "--migrations", where, "upgrade", "--sql", "base:heads"],
+            })
+        graph_cmds["floor: bench_floor reads the folder"] = [floor, graph]
+        graph_cmds["lockstep version"] = [LOCKSTEP, "version"]
         graph_times = {k: [] for k in graph_cmds}
-        for rnd in range(args.rounds + 1):
+        graph_times["floor: lockstep version + read the bundle"] = []
+        for rnd in range(args.rounds * 2 + 1):
             for k, cmd in graph_cmds.items():
                 ms = timed(cmd, env)
                 if rnd > 0:
                     graph_times[k].append(ms)
+            if rnd > 0:
+                graph_times["floor: lockstep version + read the bundle"].append(
+                    graph_times["lockstep version"][-1] + read_us(floor, graph_bundle) / 1000)
 
-        # 4. peak RSS.
+        # 4. peak RSS of every lockstep measurement.
         server.reset("bench_l")
-        rss_apply = peak_rss_kb(lockstep_apply, env)
-        rss_noop = peak_rss_kb(lockstep_apply, env)
-        rss_graph = max(peak_rss_kb(cmd, env) for cmd in graph_cmds.values())
+        rss = {"1. apply N": peak_rss_kb(lockstep_apply, env), "2. no-op, folder": peak_rss_kb(lockstep_apply, env),
+               "2. no-op, bundle": peak_rss_kb(lockstep_noop_bundle, env)}
+        for k, cmd in graph_cmds.items():
+            if cmd[0] == LOCKSTEP and "version" not in cmd:
+                rss["3. " + k] = peak_rss_kb(cmd, env)
         size = os.path.getsize(LOCKSTEP)
         stripped = os.path.join(work, "lockstep.stripped")
         subprocess.run(["strip", "-o", stripped, LOCKSTEP], check=True)
@@ -256,26 +295,24 @@ def main():
 
         lines = []
         out = lines.append
-        out("lockstep benchmarks: N=%d migrations, %d rounds after a warm-up, graph of %d revisions"
-            % (args.n, args.rounds, args.graph))
-        out("%s, PostgreSQL 15 on 127.0.0.1 (fsync on), %s" % (time.strftime("%Y-%m-%d"), os.uname().machine))
+        out("lockstep benchmarks: N=%d migrations, %d rounds after a warm-up (%d for the graph), graph of %d revisions"
+            % (args.n, args.rounds, args.rounds * 2, args.graph))
+        out("%s, PostgreSQL 15 on 127.0.0.1 (fsync on), %s, %d cores, load average %.1f at the end"
+            % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().machine, os.cpu_count(), os.getloadavg()[0]))
+        out("ratios are medians of per-round ratios to the floor measured in the same round; absolute times vary by machine")
         out("")
-        out("%-52s %10s %16s %9s  %s" % ("measurement", "median ms", "min-max ms", "vs floor", "target (issue #5)"))
+        out("%-62s %8s  %-17s %10s %16s" % ("measurement", "vs floor", "target (issue 16)", "median ms", "min-max ms"))
         verdicts = []
 
-        def row(label, samples, floor=None, max_ratio=None, max_ms=None):
+        def row(label, samples, floor=None, max_ratio=None):
             med, lo, hi = summarize(samples)
-            vs = "%.2fx" % ratio(samples, floor) if floor else ("floor" if "(floor)" in label else "")
+            vs = "%.2fx" % ratio(samples, floor) if floor else "floor" if label.endswith("(floor)") else ""
             target = ""
             if max_ratio is not None:
                 met = ratio(samples, floor) <= max_ratio
                 target = "<= %.1fx %s" % (max_ratio, "met" if met else "MISSED")
                 verdicts.append(met)
-            elif max_ms is not None:
-                met = med <= max_ms
-                target = "<= %d ms %s" % (max_ms, "met" if met else "MISSED")
-                verdicts.append(met)
-            out("%-52s %10.1f %16s %9s  %s" % (label, med, "%.1f-%.1f" % (lo, hi), vs, target))
+            out("%-62s %8s  %-17s %10.1f %16s" % (label, vs, target, med, "%.1f-%.1f" % (lo, hi)))
         row("1. apply N: psql -f (floor)", apply["psql -f"])
         row("1. apply N: lockstep upgrade heads", apply["lockstep"], apply["psql -f"], max_ratio=1.2)
         if have_alembic:
@@ -283,19 +320,32 @@ def main():
         if dbmate:
             row("1. apply N: dbmate up", apply["dbmate"], apply["psql -f"])
         row("2. no-op: psql -c 'select 1' (floor)", noop["select 1"])
-        row("2. no-op: lockstep upgrade heads", noop["lockstep"], noop["select 1"], max_ratio=1.5)
+        row("2. no-op: lockstep upgrade heads, folder", noop["lockstep"], noop["select 1"], max_ratio=1.3)
+        row("2. no-op: lockstep upgrade heads, bundle", noop["lockstep (bundle)"], noop["select 1"], max_ratio=1.1)
         if have_alembic:
             row("2. no-op: alembic upgrade heads", noop["alembic"], noop["select 1"][:len(noop["alembic"])])
         if dbmate:
             row("2. no-op: dbmate up", noop["dbmate"], noop["select 1"][:len(noop["dbmate"])])
-        graph_targets = {"heads": 50, "plan (upgrade --sql base:heads)": 100}
-        for k, samples in graph_times.items():
-            row("3. %d revisions: %s" % (args.graph, k), samples, max_ms=graph_targets.get(k))
+        g = args.graph
+        folder_floor = graph_times["floor: bench_floor reads the folder"]
+        bundle_floor = graph_times["floor: lockstep version + read the bundle"]
+        row("3. %d, folder: bench_floor reads the files (floor)" % g, folder_floor)
+        row("3. %d, folder: heads" % g, graph_times["heads, folder"], folder_floor, max_ratio=1.3)
+        row("3. %d, folder: history" % g, graph_times["history, folder"], folder_floor)
+        row("3. %d, folder: plan (upgrade --sql base:heads)" % g, graph_times["plan (upgrade --sql base:heads), folder"],
+            folder_floor)
+        row("3. %d, bundle: lockstep version + read the bundle (floor)" % g, bundle_floor)
+        row("3. %d, bundle: heads" % g, graph_times["heads, bundle"], bundle_floor, max_ratio=1.5)
+        row("3. %d, bundle: history" % g, graph_times["history, bundle"], bundle_floor)
+        row("3. %d, bundle: plan (upgrade --sql base:heads)" % g, graph_times["plan (upgrade --sql base:heads), bundle"],
+            bundle_floor, max_ratio=2.0)
         out("")
-        rss_met = rss_apply <= 20 * 1024 and rss_noop <= 20 * 1024 and rss_graph <= 30 * 1024
+        rss_met = all(kb <= 20 * 1024 for kb in rss.values())
         verdicts.append(rss_met)
-        out("peak RSS: apply %.1f MB, no-op %.1f MB (targets <= 20 MB), graph work %.1f MB (<= 30 MB): %s"
-            % (rss_apply / 1024, rss_noop / 1024, rss_graph / 1024, "met" if rss_met else "MISSED"))
+        out("peak RSS (target <= 20 MiB each: %s): %s" % ("met" if rss_met else "MISSED", ", ".join(
+            "%s %.1f MiB" % (k[3:] if k[0] == "3" else k, kb / 1024) for k, kb in rss.items())))
+        out("bundles: %d revisions %d bytes, %d revisions %d bytes" % (
+            args.n, os.path.getsize(bundle), args.graph, os.path.getsize(graph_bundle)))
         out("binary: %s, %.1f MB (%.1f MB stripped)" % (
             "static (build-static/lockstep)" if LOCKSTEP == STATIC else "dynamically linked (build/lockstep)",
             size / 1e6, stripped_size / 1e6))

@@ -98,6 +98,8 @@ const Command kCommands[] = {
    [](CLI::App& sub, Options& o) { sub.add_option("--format", o.format, "text or json [text]"); }},
   {"repair", "Clear the dirty flag after a human fixed a failed non-transactional revision", cmd_repair,
    no_options, true},
+  {"bundle", "Write the migrations as one compressed file that --migrations can name instead of the folder",
+   cmd_bundle, [](CLI::App& sub, Options& o) { sub.add_option("output", o.output, "The bundle file to write")->required(); }},
   {"version", "Print version and build information", cmd_version, no_options},
 };
 

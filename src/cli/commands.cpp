@@ -12,6 +12,7 @@
 #include "migrator/schema_check.hpp"
 #include "util/log.hpp"
 #include "migrator/step_script.hpp"
+#include "script/bundle.hpp"
 #include "script/directory.hpp"
 #include "script/statements.hpp"
 #include "script/writer.hpp"
@@ -256,8 +257,7 @@ int cmd_status(const config::Config& config, const Options&, std::ostream& out, 
   migrator::Migrator m = open_migrator(config);
   migrator::Snapshot snap = m.snapshot();
   const graph::RevisionGraph& graph = snap.catalog.graph();
-  graph::TargetResolver resolver(graph, snap.applied);
-  std::vector<graph::Step> pending = graph::plan(graph, snap.applied, resolver.upgrade_goal("heads"));
+  std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
   summary.from = summary.to = snap.rows;
   out << "Current: " << rows_text(snap.rows) << "\n";
   out << "Heads:   " << rows_text(migrator::ids_of(graph, graph.heads())) << "\n";
@@ -434,6 +434,14 @@ int cmd_version(const config::Config&, const Options&, std::ostream& out, report
 {
   out << "lockstep " << LOCKSTEP_VERSION << "\n";
   out << "built with " << __VERSION__ << ", " << db::client_versions() << "\n";
+  return 0;
+}
+
+int cmd_bundle(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
+{
+  script::BundleWritten w = script::write_bundle(config.migrations, options.output);
+  out << "Wrote " << options.output << ": " << w.revisions << " revision(s), " << w.bytes << " bytes (" << w.uncompressed
+      << " uncompressed)\n";
   return 0;
 }
 

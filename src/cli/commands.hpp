@@ -30,6 +30,7 @@ struct Options {
   bool autogenerate = false;
   std::string timeout;
   std::string format = "text";
+  std::string output;
 };
 
 int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
@@ -48,6 +49,7 @@ int cmd_repair(const config::Config& config, const Options& options, std::ostrea
 int cmd_wait(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_check(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_lint(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
+int cmd_bundle(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 int cmd_version(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary);
 
 } // namespace lockstep::cli

@@ -63,7 +63,7 @@ int count_of(const std::string& key, const std::string& value, const std::string
 const std::vector<Setting> kSettings = {
   {"database_url", "PostgreSQL URL (also DATABASE_URL); postgresql+driver:// is accepted", true,
    [](Config& c, const std::string& v, const std::string&) { c.database_url = v; }},
-  {"migrations", "Folder of migration files [./migrations]", false,
+  {"migrations", "Folder of migration files, or a bundle of one (lockstep bundle) [./migrations]", false,
    [](Config& c, const std::string& v, const std::string&) { c.migrations = v; }},
   {"version_table", "Version table; alembic_version takes over Alembic's [lockstep_version]", false,
    [](Config& c, const std::string& v, const std::string& s) {

@@ -206,7 +206,7 @@ void Session::run_step(const StepBatch& step, const RunLimits& limits)
       }
       std::string error = failure.where + ": " + failure.reason;
       std::string record = history_sql(m_names, step.revision, step.direction, step.checksum, step.run_by,
-                                       interrupted ? "interrupted" : "failed", error);
+                                       interrupted ? Outcome::interrupted : Outcome::failed, error);
       if (!step.transactional) {
         record += mark_dirty_sql(m_names, step.revision, step.direction, failure.where, failure.reason, step.run_by);
       }

@@ -42,6 +42,11 @@ struct Snapshot {
   std::vector<std::string> ahead;       // applied revisions this folder does not have
 };
 
+// What is pending: the steps from the snapshot's state to `target`, going
+// `direction`. The one place a plan is made from a database's state (upgrade,
+// downgrade, status, wait).
+std::vector<graph::Step> plan_to(const Snapshot& snap, graph::Direction direction, const std::string& target);
+
 struct Outcome {
   std::vector<std::string> from;  // version rows before
   std::vector<std::string> to;    // and after

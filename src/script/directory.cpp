@@ -1,5 +1,7 @@
 #include "script/directory.hpp"
 
+#include "script/bundle.hpp"
+
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -16,6 +18,9 @@ namespace lockstep::script {
 std::vector<Revision> load_directory(const std::string& folder)
 {
   DIR* dir = opendir(folder.c_str());
+  if (dir == nullptr && errno == ENOTDIR) {
+    return load_bundle(folder);  // a file: a bundle, or an error saying it is not one
+  }
   if (dir == nullptr) {
     throw_usage("migrations folder '" + folder + "' does not exist or is not a folder: " + std::strerror(errno));
   }

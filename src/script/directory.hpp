@@ -1,4 +1,4 @@
-// Loading a folder of migration files.
+// Loading a folder of migration files, or a bundle of one (script/bundle).
 //
 // The folder is flat, as a mounted ConfigMap is: every `*.sql` entry is read,
 // symlinks are followed (a ConfigMap's entries point into `..data/`), and
@@ -12,8 +12,10 @@
 
 namespace lockstep::script {
 
-// Every revision in `folder`, sorted by file name. Throws Error(usage) for a
-// missing folder or an unreadable or malformed file. A revision id that two
+// Every revision in `folder`, sorted by file name. When `folder` names a
+// file rather than a folder, it is read as a bundle (script/bundle.hpp) and
+// gives the same revisions the folder it was made from does. Throws
+// Error(usage) for a missing folder or an unreadable or malformed file. A revision id that two
 // files declare is found once, where the graph is built (RevisionGraph names
 // both files), not here as well: this runs on every pod start.
 std::vector<Revision> load_directory(const std::string& folder);

@@ -211,6 +211,11 @@ std::string upgrade_checksum(std::string_view upgrade_sql)
   return util::sha256_hex(normalized);
 }
 
+std::string checksum_of(const Revision& rev)
+{
+  return rev.checksum.empty() ? upgrade_checksum(rev.upgrade_sql) : rev.checksum;
+}
+
 Revision parse_revision(std::string_view text, std::string path_in)
 {
   // A byte-order mark, as some Windows editors write.

@@ -38,6 +38,7 @@ struct Revision {
   int upgrade_line = 0;       // 1-based line in the file where each section's text starts
   int downgrade_line = 0;
   std::string path;           // where it was read from; empty for revisions known only to the database
+  std::string checksum;       // upgrade_checksum(upgrade_sql) when the loader has it (a bundle does); else empty
 
   // An empty downgrade (nothing but blanks and comments) makes a revision
   // irreversible, unless its upgrade is empty too (a merge, say).
@@ -48,6 +49,9 @@ struct Revision {
 // leading/trailing blank lines are dropped first, so an editor's whitespace
 // fixes do not count as an edit.
 std::string upgrade_checksum(std::string_view upgrade_sql);
+
+// rev.checksum, or upgrade_checksum(rev.upgrade_sql) when it is empty.
+std::string checksum_of(const Revision& rev);
 
 Revision parse_revision(std::string_view text, std::string path);
 

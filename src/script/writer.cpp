@@ -83,6 +83,10 @@ std::string write_new_revision(const std::string& folder, const Revision& rev)
 {
   std::filesystem::path path = std::filesystem::path(folder) / revision_file_name(rev);
   std::error_code ec;
+  if (std::filesystem::is_regular_file(folder, ec)) {
+    throw_usage(folder + " is a migration bundle, which is read-only: write new revisions into the folder it was "
+                         "made from and run 'lockstep bundle' again");
+  }
   std::filesystem::create_directories(folder, ec);
   // O_EXCL: never overwrite, even a file that appears after a check.
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

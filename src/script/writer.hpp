@@ -16,7 +16,8 @@ std::string render_revision(const Revision& rev);
 std::string revision_file_name(const Revision& rev);
 
 // Writes `rev` into `folder` without overwriting anything; returns the path.
-// Throws Error(usage) when the file exists or cannot be written.
+// Throws Error(usage) when the file exists or cannot be written, or when
+// `folder` is a bundle (read-only: bundles are made from folders).
 std::string write_new_revision(const std::string& folder, const Revision& rev);
 
 } // namespace lockstep::script

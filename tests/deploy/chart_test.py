@@ -6,6 +6,7 @@ against Kubernetes' OpenAPI schemas, and the lifecycle properties asserted on
 the rendered objects (names, hooks, content-addressed ConfigMaps, RBAC,
 tokens, rollback)."""
 
+import base64
 import os
 import re
 import shutil
@@ -241,6 +242,95 @@ c.check("existingConfigMap: none rendered", not find(objs, "ConfigMap"))
 for job in find(objs, "Job"):
     c.check("existingConfigMap: mounted", [v["configMap"]["name"] for v in job["spec"]["template"]["spec"]["volumes"]
                                            if "configMap" in v] == ["shop-migrations-v42"])
+
+# --- a bundle (lockstep bundle) as one binaryData key --------------------------
+# The bundles come from the built lockstep (LOCKSTEP_BINARY), and what the chart
+# renders is decoded and read back by it: the ConfigMap holds a working bundle.
+LOCKSTEP = os.environ.get("LOCKSTEP_BINARY", "")
+if c.check("LOCKSTEP_BINARY names the built lockstep (for bundles)", os.access(LOCKSTEP, os.X_OK), LOCKSTEP):
+    def lockstep(*args):
+        return run([LOCKSTEP, "--log-level", "warn"] + list(args))
+
+    def make_bundle(name, files):
+        folder = os.path.join(tmp, name)
+        os.makedirs(folder)
+        for file_name, text in files.items():
+            with open(os.path.join(folder, file_name), "w") as f:
+                f.write(text)
+        made = lockstep("--migrations", folder, "bundle", folder + ".bundle")
+        c.check("lockstep bundle " + name, made.returncode == 0, made.stderr)
+        with open(folder + ".bundle", "rb") as f:
+            return folder, f.read()
+
+    example_folder, example_bundle = make_bundle("example-bundle", example_migrations())
+    example_b64 = base64.b64encode(example_bundle).decode()
+    bundle_values = values_file("bundle", {"migrations": {"bundle": example_b64}})
+    objs = render("bundle", ["-f", bundle_values])
+    cms = find(objs, "ConfigMap")
+    pods_bundle_cm = [cm for cm in cms if not hook_of(cm)]
+    c.check("bundle: one ConfigMap for pods, one for the hooks, each the bundle as one binaryData key",
+            len(cms) == 2 and all(cm.get("binaryData") == {"bundle": example_b64} and "data" not in cm for cm in cms),
+            str([cm.get("binaryData", cm.get("data")) for cm in cms])[:300])
+    c.check("bundle: the pods' ConfigMap is named after its content, immutable and kept",
+            pods_bundle_cm and re.fullmatch(r"r-lockstep-migrations-[0-9a-f]{10}", pods_bundle_cm[0]["metadata"]["name"])
+            and pods_bundle_cm[0]["metadata"]["name"] != pods_cm[0]["metadata"]["name"]
+            and pods_bundle_cm[0].get("immutable") is True
+            and pods_bundle_cm[0]["metadata"]["annotations"].get("helm.sh/resource-policy") == "keep", str(cms)[:300])
+    for job in find(objs, "Job"):
+        pod = job["spec"]["template"]["spec"]
+        ct = pod["containers"][0]
+        c.check("bundle: LOCKSTEP_MIGRATIONS names the key in the mounted folder",
+                env_of(ct)["LOCKSTEP_MIGRATIONS"] == "/migrations/bundle", str(env_of(ct)))
+        c.check("bundle: the Job mounts the hook copy at /migrations",
+                [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] ==
+                [cm["metadata"]["name"] for cm in cms if hook_of(cm)] and
+                any(m["name"] == "lockstep-migrations" and m["mountPath"] == "/migrations" for m in ct["volumeMounts"]))
+    if cms:
+        # What a pod would find at /migrations/bundle, read by lockstep as the folder is.
+        mounted = os.path.join(tmp, "mounted.bundle")
+        with open(mounted, "wb") as f:
+            f.write(base64.b64decode(cms[0]["binaryData"]["bundle"]))
+        from_cm = lockstep("--migrations", mounted, "history", "-v")
+        from_folder = lockstep("--migrations", example_folder, "history", "-v")
+        c.check("bundle: the rendered ConfigMap's bundle reads as the folder does",
+                from_cm.returncode == 0 and from_cm.stdout.replace(mounted, example_folder) == from_folder.stdout,
+                from_cm.stderr + from_cm.stdout[:300])
+    again = render("bundle again, wrapped at 76 columns", ["-f", values_file("bundle-wrapped", {
+        "migrations": {"bundle": base64.encodebytes(example_bundle).decode()}})])
+    c.check("bundle: the same bundle, wrapped or not, gives the same ConfigMaps", find(again, "ConfigMap") == cms)
+    b64_file = os.path.join(tmp, "app.bundle.b64")
+    with open(b64_file, "w") as f:
+        f.write(example_b64 + "\n")
+    by_file = render("bundle --set-file", ["--set-file", "migrations.bundle=" + b64_file])
+    c.check("bundle: --set-file of the base64 file gives the same ConfigMaps", find(by_file, "ConfigMap") == cms)
+    _, other_bundle = make_bundle("other-bundle", {"0001_init.sql": "-- Revision ID: r1\n-- Revises:\n-- +upgrade\nSELECT 1;\n"})
+    other = render("another bundle", ["--set", "migrations.bundle=" + base64.b64encode(other_bundle).decode()])
+    c.check("bundle: another bundle gets another ConfigMap name",
+            {cm["metadata"]["name"] for cm in find(other, "ConfigMap") if not hook_of(cm)} !=
+            {cm["metadata"]["name"] for cm in pods_bundle_cm}, str(find(other, "ConfigMap"))[:200])
+    # Helm itself refuses a raw (binary) file as a value.
+    refused("bundle: a raw bundle", ["--set-file", "migrations.bundle=" + example_folder + ".bundle"], "control characters")
+    refused("bundle: not base64", ["--set", "migrations.bundle=not*base64"], "is not base64: give the bundle base64-encoded")
+    refused("bundle: base64 of something else", ["--set", "migrations.bundle=" + base64.b64encode(b"-- Revision ID: a\n").decode()],
+            "not of a bundle")
+    refused("bundle and files", ["-f", EXAMPLE, "-f", bundle_values], "exactly one of")
+    huge = base64.b64encode(b"LOCKSTEP-BUNDLE\n" + os.urandom(1000 * 1024)).decode()
+    refused("bundle: 1 MB", ["-f", values_file("huge-bundle", {"migrations": {"bundle": huge}})], "at most 1 MiB")
+
+objs = render("existingConfigMap with a bundle key", ["--set", "migrations.existingConfigMap=shop-bundle-v42",
+                                                      "--set", "migrations.bundleKey=app.bundle"])
+c.check("existingConfigMap with a bundle key: none rendered", not find(objs, "ConfigMap"))
+for job in find(objs, "Job"):
+    pod = job["spec"]["template"]["spec"]
+    c.check("existingConfigMap with a bundle key: mounted, LOCKSTEP_MIGRATIONS names the key",
+            [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] == ["shop-bundle-v42"] and
+            env_of(pod["containers"][0])["LOCKSTEP_MIGRATIONS"] == "/migrations/app.bundle")
+refused("bundleKey without existingConfigMap", ["--set", "migrations.fromImage=true", "--set", "migrations.bundleKey=x"],
+        "migrations.bundleKey")
+objs = render("image-baked bundle", ["--set", "migrations.fromImage=true", "--set", "migrations.path=/app.bundle"])
+c.check("image-baked bundle: LOCKSTEP_MIGRATIONS names the file, nothing mounted",
+        all(env_of(j["spec"]["template"]["spec"]["containers"][0])["LOCKSTEP_MIGRATIONS"] == "/app.bundle" and
+            not find(objs, "ConfigMap") for j in find(objs, "Job")))
 
 # --- reporting off, events only ---------------------------------------------
 off = values_file("off", {"kubernetes": {"annotate": False, "events": False}, "migrations": {"fromImage": True}})

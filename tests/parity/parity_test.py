@@ -41,6 +41,10 @@ comparable. README "Where lockstep deliberately differs from Alembic" cites this
       nothing above it on its own branch is. Alembic refuses ("not a valid downgrade target from
       current head(s)") because X is no version row.
 
+Bundles. Every lockstep command also runs from a bundle of the same files (`lockstep bundle`),
+on a third database, and must give exactly what the folder gave: the exit code, the output (the
+bundle's path read as the folder's), the version rows and the schema.
+
 Not compared: the order in which independent branches run (neither tool promises one; it shows
 only when `upgrade heads` fails part-way, so the cases avoid that); the wording of messages and
 markers other than `(head)` and `(effective head)` (lockstep also prints labels after `current`
@@ -326,6 +330,20 @@ def set_diff(label, a, l):
             % (label, sorted(a), sorted(l), sorted(a - l), sorted(l - a))]
 
 
+def bundle_diff(folder, bundled, ldir, bundle):
+    """What lockstep did differently from the bundle than from the folder."""
+    problems = []
+    if bundled.code != folder.code:
+        problems.append("    from the bundle: exit %s, from the folder: exit %s" % (bundled.code, folder.code))
+    if bundled.stdout.replace(bundle, ldir) != folder.stdout:
+        problems.append("    from the bundle the output differs:\n%s" % tail(bundled.stdout, 8))
+    for label, f, b in (("version rows", folder.versions, bundled.versions),
+                        ("tables/columns", folder.schema, bundled.schema)):
+        if f != b:
+            problems.append("    %s: from the folder %s, from the bundle %s" % (label, sorted(f), sorted(b)))
+    return problems
+
+
 class Case:
     def __init__(self, name, revisions, commands):
         self.name = name
@@ -342,10 +360,15 @@ class Case:
             dbs.append(alembic_db)
             lockstep_db = Database(server)
             dbs.append(lockstep_db)
+            bundle_db = Database(server)
+            dbs.append(bundle_db)
             ldir = os.path.join(work, "lockstep")
             adir = os.path.join(work, "alembic")
             write_lockstep(ldir, self.revisions)
             write_alembic(adir, self.revisions)
+            bundle = os.path.join(work, "lockstep.bundle")
+            subprocess.run([lockstep, "--migrations", ldir, "bundle", bundle], check=True,
+                           stdout=subprocess.DEVNULL)
             aenv = dict(os.environ, PARITY_ALEMBIC_URL=alembic_db.url.replace(
                 "postgresql://", "postgresql+psycopg2://", 1))
             lenv = {"PATH": "/usr/bin:/bin", "HOME": work}
@@ -355,9 +378,9 @@ class Case:
                                         env=aenv, cwd=work, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
 
-            def start_lockstep(args):
-                return subprocess.Popen([lockstep, "--database-url", lockstep_db.url,
-                                         "--migrations", ldir, "--termination-log", os.devnull]
+            def start_lockstep(args, db=lockstep_db, migrations=ldir):
+                return subprocess.Popen([lockstep, "--database-url", db.url,
+                                         "--migrations", migrations, "--termination-log", os.devnull]
                                         + args, env=lenv, cwd=work, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
 
@@ -379,10 +402,12 @@ class Case:
                 # The two tools work on different databases: run them side by side.
                 pa = start_alembic(alembic_args) if alembic_args else None
                 pl = start_lockstep(args)
+                pb = start_lockstep(args, bundle_db, bundle)
                 t0 = time.monotonic()
                 a = Outcome(finish(pa), alembic_db, "alembic_version")
                 t1 = time.monotonic()
                 l = Outcome(finish(pl), lockstep_db, "lockstep_version")
+                b = Outcome(finish(pb), bundle_db, "lockstep_version")
                 if os.environ.get("PARITY_TIMING"):
                     print("  [%s] %s: alembic %.2fs, lockstep %.2fs more"
                           % (self.name, shown, t1 - t0, time.monotonic() - t1), flush=True)
@@ -405,6 +430,7 @@ class Case:
                 if not deliberate and args[0] in ("current", "heads") and a.ok and l.ok:
                     problems += set_diff("printed (revision, head marker)", head_lines(a.stdout),
                                          head_lines(l.stdout))
+                problems += bundle_diff(l, b, ldir, bundle)
                 log.append("    %2d. %s%s" % (step, shown, "   <- differs" if problems else ""))
                 if problems:
                     failures.append(
@@ -412,7 +438,8 @@ class Case:
                         "      lockstep exit %s, output:\n%s"
                         % (step, shown, "\n".join(problems), a.code, tail(a.stdout + a.stderr),
                            l.code, tail(l.stdout + l.stderr)))
-                    diverged = a.versions != l.versions or a.schema != l.schema
+                    diverged = (a.versions != l.versions or a.schema != l.schema or
+                                b.versions != l.versions or b.schema != l.schema)
                     if diverged and not keep_going:
                         if step < len(self.commands):
                             failures.append("  (stopped: the databases diverged; %d later "

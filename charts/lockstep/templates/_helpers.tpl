@@ -107,9 +107,42 @@ default
 {{- end -}}
 {{- end -}}
 
-{{/* The migrations as ConfigMap data, and a hash of it. */}}
+{{/* A hash of the migrations the chart renders into a ConfigMap. */}}
 {{- define "lockstep.migrationsHash" -}}
+{{- if .Values.migrations.bundle -}}
+{{- include "lockstep.bundleBase64" . | sha256sum | trunc 10 -}}
+{{- else -}}
 {{- toJson .Values.migrations.files | sha256sum | trunc 10 -}}
+{{- end -}}
+{{- end -}}
+
+{{/* migrations.bundle without white space (base64 -w76 wraps lines). */}}
+{{- define "lockstep.bundleBase64" -}}
+{{- .Values.migrations.bundle | nospace -}}
+{{- end -}}
+
+{{/* The ConfigMap content: the files as data, or the bundle as one
+     binaryData key, "bundle". */}}
+{{- define "lockstep.migrationsData" -}}
+{{- if .Values.migrations.bundle -}}
+binaryData:
+  bundle: {{ include "lockstep.bundleBase64" . }}
+{{- else -}}
+data:
+  {{- toYaml .Values.migrations.files | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{/* What LOCKSTEP_MIGRATIONS names: the folder at migrations.path, or the
+     bundle key inside it. */}}
+{{- define "lockstep.migrationsSetting" -}}
+{{- if .Values.migrations.bundle -}}
+{{- printf "%s/bundle" (trimSuffix "/" .Values.migrations.path) -}}
+{{- else if and .Values.migrations.existingConfigMap .Values.migrations.bundleKey -}}
+{{- printf "%s/%s" (trimSuffix "/" .Values.migrations.path) .Values.migrations.bundleKey -}}
+{{- else -}}
+{{- .Values.migrations.path -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The ConfigMap the pods mount: named after its content (old pods keep
@@ -117,7 +150,7 @@ default
 {{- define "lockstep.migrationsConfigMap" -}}
 {{- if .Values.migrations.existingConfigMap -}}
 {{- .Values.migrations.existingConfigMap -}}
-{{- else if .Values.migrations.files -}}
+{{- else if or .Values.migrations.files .Values.migrations.bundle -}}
 {{- include "lockstep.resourceName" (dict "ctx" . "suffix" (printf "-migrations-%s" (include "lockstep.migrationsHash" .))) -}}
 {{- end -}}
 {{- end -}}
@@ -127,13 +160,14 @@ default
 {{- $m := .Values.migrations -}}
 {{- $sources := 0 -}}
 {{- if $m.files }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if $m.bundle }}{{ $sources = add1 $sources }}{{ end -}}
 {{- if $m.existingConfigMap }}{{ $sources = add1 $sources }}{{ end -}}
 {{- if $m.fromImage }}{{ $sources = add1 $sources }}{{ end -}}
 {{- if eq (int $sources) 0 -}}
-{{- fail "lockstep: no migrations given. This chart ships none: set migrations.files (a values file, or --set-file 'migrations.files.0001_init\\.sql=migrations/0001_init.sql'), migrations.existingConfigMap, or migrations.fromImage=true with an image that holds them at migrations.path. See README, 'Running in Kubernetes'." -}}
+{{- fail "lockstep: no migrations given. This chart ships none: set migrations.files (a values file, or --set-file 'migrations.files.0001_init\\.sql=migrations/0001_init.sql'), migrations.bundle (a base64-encoded 'lockstep bundle' file), migrations.existingConfigMap, or migrations.fromImage=true with an image that holds them at migrations.path. See README, 'Running in Kubernetes'." -}}
 {{- end -}}
 {{- if gt (int $sources) 1 -}}
-{{- fail "lockstep: set exactly one of migrations.files, migrations.existingConfigMap and migrations.fromImage" -}}
+{{- fail "lockstep: set exactly one of migrations.files, migrations.bundle, migrations.existingConfigMap and migrations.fromImage" -}}
 {{- end -}}
 {{- if $m.files -}}
 {{- $size := 0 -}}
@@ -141,6 +175,21 @@ default
 {{- if gt (int $size) 921600 -}}
 {{- fail (printf "lockstep: migrations.files holds %d bytes; a ConfigMap may hold at most 1 MiB. Bake the migrations into an image (migrations.fromImage) or create the ConfigMap yourself (migrations.existingConfigMap)" (int $size)) -}}
 {{- end -}}
+{{- end -}}
+{{- if $m.bundle -}}
+{{- $b64 := include "lockstep.bundleBase64" . -}}
+{{- if not (regexMatch "^[A-Za-z0-9+/]*={0,2}$" $b64) -}}
+{{- fail "lockstep: migrations.bundle is not base64: give the bundle base64-encoded (base64 -w0 app.bundle > app.bundle.b64; --set-file migrations.bundle=app.bundle.b64), as Helm keeps values as text" -}}
+{{- end -}}
+{{- if not (hasPrefix "LOCKSTEP-BUNDLE\n" (b64dec $b64)) -}}
+{{- fail "lockstep: migrations.bundle is base64, but not of a bundle written by 'lockstep bundle'" -}}
+{{- end -}}
+{{- if gt (div (mul (len $b64) 3) 4) 921600 -}}
+{{- fail (printf "lockstep: migrations.bundle holds about %d bytes; a ConfigMap may hold at most 1 MiB. Bake the bundle into an image (migrations.fromImage, migrations.path naming the file) or create the ConfigMap yourself (migrations.existingConfigMap with migrations.bundleKey)" (div (mul (len $b64) 3) 4)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $m.bundleKey (not $m.existingConfigMap) -}}
+{{- fail "lockstep: migrations.bundleKey names a key of migrations.existingConfigMap; set that too (or give the bundle itself as migrations.bundle)" -}}
 {{- end -}}
 {{- if and .Values.rollback.job.enabled .Values.migrate.enabled -}}
 {{- fail "lockstep: rollback.job.enabled and migrate.enabled together would migrate and revert in one release; set migrate.enabled=false for the rollback (README: 'Rolling back')" -}}
@@ -184,7 +233,7 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
   value: /var/run/lockstep/password/password
 {{- end }}
 - name: LOCKSTEP_MIGRATIONS
-  value: {{ .Values.migrations.path | quote }}
+  value: {{ include "lockstep.migrationsSetting" . | quote }}
 - name: POD_NAME
   valueFrom:
     fieldRef:
@@ -250,7 +299,7 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- define "lockstep.hookConfigMap" -}}
 {{- if .Values.migrations.existingConfigMap -}}
 {{- .Values.migrations.existingConfigMap -}}
-{{- else if .Values.migrations.files -}}
+{{- else if or .Values.migrations.files .Values.migrations.bundle -}}
 {{- include "lockstep.resourceName" (dict "ctx" . "suffix" "-hook") -}}
 {{- end -}}
 {{- end -}}

@@ -1,0 +1,231 @@
+// A migration bundle through every command: `lockstep bundle` writes one,
+// and each command run with --migrations naming it does what it does with
+// the folder it came from (same output once the bundle's path is read as the
+// folder's, same rows, same schema). Damaged bundles are exit 2 naming the
+// file.
+
+#include "support/test_env.hpp"
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+using lockstep::test::RunResult;
+using lockstep::test::ScratchDatabase;
+using lockstep::test::TempDir;
+using lockstep::test::run_lockstep;
+using Catch::Matchers::ContainsSubstring;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to)
+{
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// Log lines without their time stamps and durations, which differ between any two runs.
+std::string without_times(const std::string& text)
+{
+  static const std::regex times(R"(\d{4}-\d\d-\d\dT[\d:.]+Z |duration_ms=\d+)");
+  return std::regex_replace(text, times, "");
+}
+
+// The example app as a folder and as a bundle made from it.
+struct Example {
+  TempDir dir;
+  std::string folder = dir.path() + "/migrations";
+  std::string bundle = dir.path() + "/app.bundle";
+
+  Example()
+  {
+    REQUIRE(lockstep::test::copy_migrations(lockstep::test::source_migrations_dir(), folder) == 7);
+    RunResult r = run_lockstep({"--migrations", folder, "bundle", bundle});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, ContainsSubstring("Wrote " + bundle + ": 7 revision(s)"));
+  }
+
+  RunResult run(const std::string& migrations, const ScratchDatabase* db, const std::vector<std::string>& args) const
+  {
+    std::vector<std::string> argv = {"--migrations", migrations, "--log-level", "warn"};
+    if (db != nullptr) {
+      argv.insert(argv.end(), {"--database-url", db->url()});
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_lockstep(argv);
+  }
+
+  // Runs `args` from the folder and from the bundle (on `db_folder` and
+  // `db_bundle`, which may be one database for read-only commands) and
+  // requires the same exit code and output, the bundle's path read as the
+  // folder's. Returns the folder's result.
+  RunResult same(const ScratchDatabase* db_folder, const ScratchDatabase* db_bundle,
+                 const std::vector<std::string>& args) const
+  {
+    RunResult f = run(folder, db_folder, args);
+    RunResult b = run(bundle, db_bundle, args);
+    INFO("lockstep " << args[0] << "\nfolder: " << f.out << f.err << "\nbundle: " << b.out << b.err);
+    CHECK(b.exit_code == f.exit_code);
+    CHECK(replace_all(b.out, bundle, folder) == f.out);
+    if (db_folder != nullptr && db_bundle != nullptr && db_folder != db_bundle) {
+      CHECK(without_times(replace_all(b.err, bundle, folder)) ==
+            without_times(replace_all(f.err, db_folder->name(), db_bundle->name())));
+    }
+    return f;
+  }
+};
+
+// What a migration leaves behind that a user could see: the version rows,
+// lockstep_applied's records, and the tables with their columns.
+std::string state(const ScratchDatabase& db)
+{
+  std::string out;
+  if (db.scalar("SELECT to_regclass('lockstep_version') IS NULL") == "t") {
+    return "no lockstep tables";
+  }
+  for (const auto& row : db.query("SELECT version_num FROM lockstep_version ORDER BY 1")) {
+    out += "version " + row[0] + "\n";
+  }
+  for (const auto& row :
+       db.query("SELECT revision, checksum, downgrade_sql FROM lockstep_applied ORDER BY revision")) {
+    out += "applied " + row[0] + " " + row[1] + " " + row[2] + "\n";
+  }
+  for (const auto& row : db.query("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                                  "WHERE table_schema = 'public' AND table_name NOT LIKE 'lockstep%' ORDER BY 1, 2")) {
+    out += "column " + row[0] + "." + row[1] + " " + row[2] + "\n";
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("every command reads a bundle as it reads the folder it came from", "[bundle]")
+{
+  Example example;
+  ScratchDatabase db_f;
+  ScratchDatabase db_b;
+
+  // Without a database.
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"heads"}, {"heads", "-v"}, {"history"}, {"history", "-v"}, {"history", "-r", "base:heads"},
+        {"branches", "-v"}, {"show", "c93d07b5e218"}, {"show", "heads"}, {"validate"}, {"lint"}, {"lint", "--format", "json"},
+        {"upgrade", "--sql", "base:heads"}, {"downgrade", "--sql", "heads:base"}}) {
+    example.same(nullptr, nullptr, args);
+  }
+  CHECK_THAT(example.run(example.bundle, nullptr, {"show", "c93d07b5e218"}).out,
+             ContainsSubstring("Path: " + example.bundle + "/c93d07b5e218_add_message_search.sql"));
+
+  // Changing the database, step by step, each on its own database.
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"status"}, {"upgrade", "a41f9b3e6c70"}, {"current", "-v"}, {"status"}, {"upgrade"},
+        {"current"}, {"status"}, {"validate"}, {"upgrade"}, {"downgrade", "-1"}, {"current"}, {"downgrade", "base"},
+        {"stamp", "heads"}, {"current"}, {"stamp", "--purge", "base"}, {"upgrade", "heads"}, {"wait", "--timeout", "1s"}}) {
+    RunResult r = example.same(&db_f, &db_b, args);
+    CHECK(state(db_b) == state(db_f));
+    if (args[0] == "upgrade" && args.size() == 1) {
+      CHECK(r.exit_code == 0);
+    }
+  }
+  CHECK(db_b.scalar("SELECT count(*) FROM lockstep_version") == "1");
+
+  // Read-only commands on one database.
+  for (std::vector<std::string> args : {std::vector<std::string>{"current", "-v"}, {"history", "-v"}, {"status"}}) {
+    example.same(&db_f, &db_f, args);
+  }
+}
+
+TEST_CASE("check replays a bundle into a scratch database like the folder", "[bundle]")
+{
+  Example example;
+  ScratchDatabase db;
+  const std::string schema = lockstep::test::source_migrations_dir() + "/schema";
+  RunResult r = example.same(&db, &db, {"--schema", schema, "check"});
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("an applied revision edited before bundling is exit 6 from the bundle", "[bundle]")
+{
+  Example example;
+  ScratchDatabase db;
+  REQUIRE(example.run(example.bundle, &db, {"upgrade"}).exit_code == 0);
+  const std::string file = example.folder + "/1c0d3e5f7a9b_create_users.sql";
+  std::string text = lockstep::test::read_text(file);
+  text = replace_all(text, "CREATE TABLE users (", "CREATE TABLE users (\n  nickname text,");
+  std::ofstream(file, std::ios::trunc) << text;
+  REQUIRE(example.run(example.folder, nullptr, {"bundle", example.bundle}).exit_code == 0);
+
+  RunResult r = example.run(example.bundle, &db, {"upgrade"});
+  CHECK(r.exit_code == 6);
+  CHECK_THAT(r.err, ContainsSubstring(example.bundle + "/1c0d3e5f7a9b_create_users.sql"));
+  CHECK(example.run(example.bundle, &db, {"validate"}).exit_code == 6);
+}
+
+TEST_CASE("revision and merge refuse a bundle: it is made from a folder", "[bundle]")
+{
+  Example example;
+  RunResult r = example.run(example.bundle, nullptr, {"revision", "-m", "more"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, ContainsSubstring(example.bundle) && ContainsSubstring("read-only"));
+  CHECK(fs::is_regular_file(example.bundle));
+}
+
+TEST_CASE("damaged bundles are exit 2 naming the file, before any connection", "[bundle]")
+{
+  Example example;
+  ScratchDatabase db;
+  std::string bytes = lockstep::test::read_text(example.bundle);
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::string path = example.dir.path() + "/" + name;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+    return path;
+  };
+  std::string future = bytes;
+  future[16] = 2;
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 1);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+    {write("truncated.bundle", bytes.substr(0, bytes.size() - 10)), "truncated migration bundle"},
+    {write("future.bundle", future), "format 2 is newer"},
+    {write("corrupt.bundle", flipped), "checksum does not match"},
+    {write("notes.txt", "hello"), "not a migration bundle"},
+  };
+  for (const auto& [path, message] : cases) {
+    for (std::vector<std::string> args : {std::vector<std::string>{"upgrade"}, {"heads"}}) {
+      RunResult r = example.run(path, &db, args);
+      INFO(r.err);
+      CHECK(r.exit_code == 2);
+      CHECK_THAT(r.err, ContainsSubstring(path) && ContainsSubstring(message));
+    }
+  }
+  CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'lockstep%'") == "0");
+
+  // The bundle command says what it could not read or write.
+  RunResult missing = example.run(example.dir.path() + "/nowhere", nullptr, {"bundle", example.dir.path() + "/x"});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, ContainsSubstring("nowhere"));
+  RunResult unwritable = example.run(example.folder, nullptr, {"bundle", example.dir.path() + "/no/such/dir/x"});
+  CHECK(unwritable.exit_code == 2);
+  CHECK_THAT(unwritable.err, ContainsSubstring("no/such/dir/x") && ContainsSubstring("cannot write"));
+}
+
+TEST_CASE("the migrations setting names a bundle from the environment and a config file too", "[bundle]")
+{
+  Example example;
+  ScratchDatabase db;
+  RunResult from_env = run_lockstep({"--database-url", db.url(), "upgrade"}, {{"LOCKSTEP_MIGRATIONS", example.bundle}});
+  INFO(from_env.err);
+  CHECK(from_env.exit_code == 0);
+  const std::string config = example.dir.write("config.yaml", "migrations: " + example.bundle + "\n");
+  RunResult from_yaml = run_lockstep({"--config", config, "--database-url", db.url(), "current"});
+  CHECK(from_yaml.exit_code == 0);
+  CHECK_THAT(from_yaml.out, ContainsSubstring("3f2a9c1e7b4d"));
+}

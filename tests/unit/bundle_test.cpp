@@ -1,0 +1,288 @@
+// The migration bundle (script/bundle): what goes in comes out, the folder
+// loader reads it in place of a folder, and every way a bundle can be
+// damaged is a usage error naming the file.
+
+#include "script/bundle.hpp"
+#include "script/directory.hpp"
+#include "script/writer.hpp"
+#include "util/error.hpp"
+
+#include "temp_folder.hpp"
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <zlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+using namespace lockstep;
+using lockstep::test::TempFolder;
+using Catch::Matchers::ContainsSubstring;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files that use every header key and the odd corners of the format.
+void write_sample(const TempFolder& folder)
+{
+  folder.write("0001_root.sql", "-- Revision ID: root\n-- Revises:\n-- Message: the first\n-- Create Date: 2026-01-01\n"
+                                "\n-- +upgrade\nCREATE TABLE a (id int);\n\n-- +downgrade\nDROP TABLE a;\n");
+  folder.write("0002_side.sql", "\xEF\xBB\xBF-- Revision ID: side\r\n-- Revises: root\r\n-- Branch Labels: feature, x.y\r\n"
+                                "-- Lint Ignore: add-index-without-concurrently\r\n\r\n-- +upgrade\r\n"
+                                "CREATE INDEX a_id ON a (id);   \r\n\r\n-- +downgrade\r\nDROP INDEX a_id;\r\n");
+  folder.write("0003_main.sql", "-- Revision ID: main\n-- Revises: root\n-- Transactional: false\n"
+                                "-- Depends On: side\n-- free text in the header\n\n-- +upgrade\n"
+                                "CREATE INDEX CONCURRENTLY a_b ON a (id);\n-- +downgrade\n");
+  folder.write("0004_merge.sql", "-- Revision ID: merge\n-- Revises: side, main\n-- Message: ünïcode ✓\n\n-- +upgrade\n");
+  folder.write("README.md", "not a revision");
+}
+
+void check_same(const script::Revision& a, const script::Revision& b)
+{
+  CHECK(a.id == b.id);
+  CHECK(a.parents == b.parents);
+  CHECK(a.depends_on == b.depends_on);
+  CHECK(a.branch_labels == b.branch_labels);
+  CHECK(a.lint_ignore == b.lint_ignore);
+  CHECK(a.message == b.message);
+  CHECK(a.create_date == b.create_date);
+  CHECK(a.transactional == b.transactional);
+  CHECK(a.upgrade_sql == b.upgrade_sql);
+  CHECK(a.downgrade_sql == b.downgrade_sql);
+  CHECK(a.upgrade_line == b.upgrade_line);
+  CHECK(a.downgrade_line == b.downgrade_line);
+  CHECK(script::checksum_of(a) == script::checksum_of(b));
+}
+
+std::string decode_error(const std::string& bytes)
+{
+  try {
+    script::decode_bundle(bytes, "/images/app.bundle");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK_THAT(e.what(), ContainsSubstring("/images/app.bundle"));
+    return e.what();
+  }
+  return "";
+}
+
+void put_le(std::string& bytes, size_t offset, uint64_t value, int width)
+{
+  for (int i = 0; i < width; ++i) {
+    bytes[offset + static_cast<size_t>(i)] = static_cast<char>((value >> (8 * i)) & 0xFF);
+  }
+}
+
+uint32_t crc(const std::string& bytes)
+{
+  return static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+}
+
+// A header with a right checksum around `compressed`.
+std::string seal(const std::string& compressed, size_t payload_size)
+{
+  std::string bytes(script::kBundleMagic);
+  bytes.resize(44);
+  put_le(bytes, 16, script::kBundleVersion, 4);
+  put_le(bytes, 20, 1, 4);
+  put_le(bytes, 24, payload_size, 8);
+  put_le(bytes, 32, compressed.size(), 8);
+  put_le(bytes, 40, crc(compressed), 4);
+  return bytes + compressed;
+}
+
+// `payload` raw-deflated and sealed: corrupt payloads that only a decoder
+// past the checksum can catch.
+std::string wrap(const std::string& payload, size_t claimed_size = std::string::npos)
+{
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string compressed(deflateBound(&z, static_cast<uLong>(payload.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(payload.data()));
+  z.avail_in = static_cast<uInt>(payload.size());
+  z.next_out = reinterpret_cast<Bytef*>(compressed.data());
+  z.avail_out = static_cast<uInt>(compressed.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  compressed.resize(z.total_out);
+  deflateEnd(&z);
+  return seal(compressed, claimed_size == std::string::npos ? payload.size() : claimed_size);
+}
+
+std::string le32(uint32_t v)
+{
+  std::string s(4, '\0');
+  put_le(s, 0, v, 4);
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("a bundle gives back every revision of its folder, field for field", "[script][bundle]")
+{
+  TempFolder folder;
+  write_sample(folder);
+  const auto from_folder = script::load_directory(folder.path().string());
+  REQUIRE(from_folder.size() == 4);
+
+  const std::string bytes = script::encode_bundle(from_folder);
+  CHECK(script::looks_like_bundle(bytes));
+  const auto from_bundle = script::decode_bundle(bytes, "/images/app.bundle");
+  REQUIRE(from_bundle.size() == from_folder.size());
+  for (size_t i = 0; i < from_folder.size(); ++i) {
+    check_same(from_bundle[i], from_folder[i]);
+    // The checksum travels with the revision: loading does not hash.
+    CHECK(from_bundle[i].checksum == script::upgrade_checksum(from_folder[i].upgrade_sql));
+    CHECK(from_bundle[i].path == "/images/app.bundle/" + fs::path(from_folder[i].path).filename().string());
+  }
+  // The same folder always makes the same bytes (content-addressed ConfigMaps).
+  CHECK(script::encode_bundle(script::load_directory(folder.path().string())) == bytes);
+  // And a bundle of a bundle is the same bundle.
+  CHECK(script::encode_bundle(from_bundle) == bytes);
+}
+
+TEST_CASE("load_directory reads a bundle where a folder is expected", "[script][bundle]")
+{
+  TempFolder folder("bundle-src");
+  write_sample(folder);
+  TempFolder out("bundle-out");
+  const std::string file = (out.path() / "migrations").string();  // no telling name: detected by content
+  script::BundleWritten written = script::write_bundle(folder.path().string(), file);
+  CHECK(written.revisions == 4);
+  CHECK(written.bytes == fs::file_size(file));
+  CHECK(written.uncompressed > 0);
+
+  const auto from_folder = script::load_directory(folder.path().string());
+  const auto from_bundle = script::load_directory(file);
+  REQUIRE(from_bundle.size() == from_folder.size());
+  for (size_t i = 0; i < from_folder.size(); ++i) {
+    check_same(from_bundle[i], from_folder[i]);
+  }
+  CHECK(from_bundle[0].path == file + "/0001_root.sql");
+
+  // Writing again replaces the file, leaving no temporary beside it.
+  script::write_bundle(file, file);
+  CHECK(std::distance(fs::directory_iterator(out.path()), fs::directory_iterator{}) == 1);
+  CHECK(script::load_directory(file).size() == 4);
+}
+
+TEST_CASE("an empty folder makes an empty bundle", "[script][bundle]")
+{
+  TempFolder folder;
+  CHECK(script::decode_bundle(script::encode_bundle({}), "x").empty());
+}
+
+TEST_CASE("a bundle is read-only to revision and merge", "[script][bundle]")
+{
+  TempFolder folder;
+  write_sample(folder);
+  TempFolder out("bundle-out");
+  const std::string file = (out.path() / "app.bundle").string();
+  script::write_bundle(folder.path().string(), file);
+  script::Revision rev;
+  rev.id = "next";
+  rev.parents = {"merge"};
+  try {
+    script::write_new_revision(file, rev);
+    FAIL("wrote into a bundle");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK_THAT(e.what(), ContainsSubstring(file) && ContainsSubstring("read-only"));
+  }
+}
+
+TEST_CASE("an unwritable bundle path is a usage error naming it", "[script][bundle]")
+{
+  TempFolder folder;
+  write_sample(folder);
+  const std::string file = (folder.path() / "missing" / "app.bundle").string();
+  try {
+    script::write_bundle(folder.path().string(), file);
+    FAIL("wrote into a missing folder");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK_THAT(e.what(), ContainsSubstring(file) && ContainsSubstring("cannot write"));
+  }
+}
+
+TEST_CASE("every damaged bundle is a usage error that names the file and says what is wrong", "[script][bundle]")
+{
+  TempFolder folder;
+  write_sample(folder);
+  const std::string good = script::encode_bundle(script::load_directory(folder.path().string()));
+  REQUIRE(decode_error(good).empty());
+
+  SECTION("not a bundle at all")
+  {
+    CHECK_THAT(decode_error("-- Revision ID: a\n"), ContainsSubstring("not a migration bundle"));
+    CHECK_THAT(decode_error(""), ContainsSubstring("not a migration bundle"));
+  }
+  SECTION("truncated anywhere")
+  {
+    for (size_t size : {size_t{16}, size_t{30}, size_t{43}, size_t{44}, good.size() / 2, good.size() - 1}) {
+      CAPTURE(size);
+      CHECK_THAT(decode_error(good.substr(0, size)), ContainsSubstring("truncated"));
+    }
+  }
+  SECTION("bytes appended")
+  {
+    CHECK_THAT(decode_error(good + "x"), ContainsSubstring("corrupt") && ContainsSubstring("header says"));
+  }
+  SECTION("a future format version")
+  {
+    std::string bytes = good;
+    put_le(bytes, 16, script::kBundleVersion + 1, 4);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("format 2 is newer than the format this lockstep reads (1)"));
+  }
+  SECTION("an unknown compression")
+  {
+    std::string bytes = good;
+    put_le(bytes, 20, 7, 4);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("unknown compression 7"));
+  }
+  SECTION("any flipped byte of the compressed payload or of the checksum")
+  {
+    const size_t offset = GENERATE(size_t{40}, size_t{43}, size_t{44}, size_t{150});
+    std::string bytes = good;
+    REQUIRE(offset < bytes.size());
+    bytes[offset] = static_cast<char>(bytes[offset] ^ 0x20);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("checksum does not match"));
+  }
+  SECTION("a payload size that lies")
+  {
+    std::string bytes = good;
+    put_le(bytes, 24, 3, 8);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("cannot decompress"));
+    put_le(bytes, 24, uint64_t{1} << 40, 8);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("payload size"));
+  }
+  SECTION("a checksum that matches a stream that is not deflate")
+  {
+    CHECK_THAT(decode_error(seal("\xff\xfenot deflate at all", 100)), ContainsSubstring("cannot decompress"));
+  }
+  SECTION("a well-sealed payload whose contents are wrong")
+  {
+    CHECK_THAT(decode_error(wrap(le32(1))), ContainsSubstring("runs past the end"));
+    CHECK_THAT(decode_error(wrap(le32(0xFFFFFFFF))), ContainsSubstring("revision count"));
+    CHECK_THAT(decode_error(wrap(le32(0) + "x")), ContainsSubstring("bytes after the last revision"));
+    CHECK_THAT(decode_error(wrap(le32(1) + le32(5) + "a.sql" + le32(4) + "a b!")),
+               ContainsSubstring("not a revision id"));
+    CHECK_THAT(decode_error(wrap(le32(0), 10)), ContainsSubstring("cannot decompress"));
+  }
+}
+
+TEST_CASE("a file that is not a bundle, where a folder is expected, is named", "[script][bundle]")
+{
+  TempFolder folder;
+  const std::string file = folder.write("0001_a.sql", "-- Revision ID: a\n-- Revises:\n-- +upgrade\n");
+  try {
+    script::load_directory(file);
+    FAIL("loaded a revision file as a bundle");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK_THAT(e.what(), ContainsSubstring(file) && ContainsSubstring("not a migration bundle"));
+  }
+}
