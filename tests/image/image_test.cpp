@@ -293,3 +293,32 @@ TEST_CASE("an image of one's own migrations: FROM the image, COPY migrations /mi
   CHECK(db.scalar("SELECT string_agg(version_num, ',') FROM lockstep_version") == "3f2a9c1e7b4d");
   CHECK(db.scalar("SELECT count(*) FROM lockstep_applied") == "7");
 }
+
+TEST_CASE("an image of one's own bundle: FROM the image, COPY app.bundle, LOCKSTEP_MIGRATIONS names it", "[image][bundle]")
+{
+  ScratchDatabase db;
+  TempDir context;
+  readable_by_all(context.path());
+  const std::string folder = context.path() + "/migrations";
+  REQUIRE(lockstep::test::copy_migrations(lockstep::test::source_migrations_dir(), folder) == 7);
+  RunResult bundled = lockstep::test::run_lockstep({"--migrations", folder, "bundle", context.path() + "/app.bundle"});
+  INFO(bundled.err);
+  REQUIRE(bundled.exit_code == 0);
+  fs::permissions(context.path() + "/app.bundle", fs::perms::owner_read | fs::perms::owner_write |
+                                                    fs::perms::group_read | fs::perms::others_read);  // uid 65532 reads it
+  fs::remove_all(folder);  // only the bundle goes into the image
+  // README's three lines, with the image under test for `lockstep`.
+  context.write("Containerfile", "FROM " + image_under_test() +
+                                   "\nCOPY app.bundle /migrations.bundle\nENV LOCKSTEP_MIGRATIONS=/migrations.bundle\n");
+  Owned app(Owned::Kind::image, "localhost/lockstep-test-app:");
+  RunResult built = run_podman({"build", "--quiet", "--layers=false", "-t", app.name(), context.path()});
+  INFO(built.err);
+  REQUIRE(built.exit_code == 0);
+
+  HardenedRun run(app.name());
+  RunResult up = run.run(db.url(), {}, {"upgrade", "heads"});
+  INFO(up.err);
+  REQUIRE(up.exit_code == 0);
+  CHECK(db.scalar("SELECT string_agg(version_num, ',') FROM lockstep_version") == "3f2a9c1e7b4d");
+  CHECK(db.scalar("SELECT count(*) FROM lockstep_applied") == "7");
+}
