@@ -1,6 +1,8 @@
 #include "cli/app.hpp"
 
 #include "cli/commands.hpp"
+#include "fleet/runner.hpp"
+#include "fleet/targets.hpp"
 #include "report/reporter.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
@@ -184,7 +186,9 @@ int run(int argc, char** argv, const config::Environment& env)
     if (chosen->changes_database && !options.sql) {
       reporter->started(summary.command);
     }
-    code = chosen->handler(config, options, std::cout, summary);
+    code = fleet::configured(config) && fleet::applies_to(chosen->name) && !options.sql  // README.md, "Fleets"
+             ? fleet::run(config, env, {chosen->name, options.target, options.ignore_checksums}, std::cout, summary)
+             : chosen->handler(config, options, std::cout, summary);
   } catch (const Error& e) {
     log::event(log::Level::error, e.what());
     code = static_cast<int>(e.code());

@@ -257,8 +257,7 @@ int cmd_status(const config::Config& config, const Options&, std::ostream& out, 
   migrator::Migrator m = open_migrator(config);
   migrator::Snapshot snap = m.snapshot();
   const graph::RevisionGraph& graph = snap.catalog.graph();
-  graph::TargetResolver resolver(graph, snap.applied);
-  std::vector<graph::Step> pending = graph::plan(graph, snap.applied, resolver.upgrade_goal("heads"));
+  std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
   summary.from = summary.to = snap.rows;
   out << "Current: " << rows_text(snap.rows) << "\n";
   out << "Heads:   " << rows_text(migrator::ids_of(graph, graph.heads())) << "\n";

@@ -5,6 +5,7 @@
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
@@ -46,6 +47,17 @@ std::string identifier_of(const std::string& key, const std::string& value, cons
     bad_value(key, value, source, "use up to 32 letters, digits and '_'");
   }
   return value;
+}
+
+int count_of(const std::string& key, const std::string& value, const std::string& source, int minimum)
+{
+  std::string t(util::trim(value));
+  bool digits = !t.empty() && t.size() <= 9 &&
+                std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (!digits || std::stoi(t) < minimum) {
+    bad_value(key, value, source, "use a whole number of at least " + std::to_string(minimum));
+  }
+  return std::stoi(t);
 }
 
 const std::vector<Setting> kSettings = {
@@ -132,6 +144,22 @@ const std::vector<Setting> kSettings = {
    [](Config& c, const std::string& v, const std::string&) { c.dev_url = v; }},
   {"schema_ownership", "Run OWNER TO / GRANT / REVOKE of the desired schema instead of skipping them [false]", false,
    [](Config& c, const std::string& v, const std::string& s) { c.schema_ownership = bool_of("schema_ownership", v, s); }},
+  {"fleet_file", "Fleet: a file of database URLs, one per line, ${VAR} expanded from the environment", false,
+   [](Config& c, const std::string& v, const std::string&) { c.fleet_file = v; }},
+  {"fleet_schemas", "Fleet: every schema of the database whose name is LIKE this pattern (tenant_%)", false,
+   [](Config& c, const std::string& v, const std::string&) { c.fleet_schemas = v; }},
+  {"fleet_query", "Fleet: SQL run on the database returning one column: database URLs or schema names", false,
+   [](Config& c, const std::string& v, const std::string&) { c.fleet_query = v; }},
+  {"parallel", "Fleet: targets migrated at once (one connection each) [4]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.parallel = count_of("parallel", v, s, 1); }},
+  {"canary", "Fleet: the first N targets run first; the rest start only when all of them passed [0]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.canary = count_of("canary", v, s, 0); }},
+  {"max_failures", "Fleet: after N failed targets no new target starts [no limit]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.max_failures = count_of("max_failures", v, s, 1); }},
+  {"shard_index", "Fleet: which share of the targets to run, 0-based (also JOB_COMPLETION_INDEX)", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.shard_index = count_of("shard_index", v, s, 0); }},
+  {"shard_count", "Fleet: how many shares the targets are split into (an Indexed Job's completions) [1]", false,
+   [](Config& c, const std::string& v, const std::string& s) { c.shard_count = count_of("shard_count", v, s, 1); }},
 };
 
 // The first source that has a value for `key`.
@@ -263,6 +291,9 @@ Config resolve(const Inputs& inputs)
     std::vector<std::string> names{env_name(setting.key)};
     if (std::string(setting.key) == "database_url") {
       names.emplace_back("DATABASE_URL");
+    }
+    if (std::string(setting.key) == "shard_index") {
+      names.emplace_back("JOB_COMPLETION_INDEX");  // set by Kubernetes in an Indexed Job
     }
     if (auto found = sources.find(setting.key, names)) {
       setting.apply(config, found->value, found->source);

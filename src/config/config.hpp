@@ -52,6 +52,15 @@ struct Config {
   std::string schema;   // desired-state SQL file or folder
   std::string dev_url;  // server for scratch databases
   bool schema_ownership = false;  // OWNER TO / GRANT in the desired state: run (true) or skip with a notice
+  // Fleets (README.md, "Fleets"): many targets, each migrated like one database.
+  std::string fleet_file;          // a file of database URLs, one per line
+  std::string fleet_schemas;       // a LIKE pattern of tenant schemas in database_url
+  std::string fleet_query;         // SQL on database_url returning URLs or schema names
+  int parallel = 4;                // targets migrated at once
+  int canary = 0;                  // the first K targets run (and must pass) before the rest
+  std::optional<int> max_failures; // after this many failed targets no new one starts
+  std::optional<int> shard_index;  // this pod's share (also JOB_COMPLETION_INDEX)
+  int shard_count = 1;             // how many shares the fleet is split into
   std::string config_file;  // the YAML file that was read, if any
   std::string run_by;       // POD_NAME, else the host name
 };

@@ -103,6 +103,13 @@ ConnectionTarget parse_database_url(const std::string& url, const ConnectionOpti
   return target;
 }
 
+ConnectionTarget with_search_path(const ConnectionTarget& target, const std::string& schema)
+{
+  ConnectionTarget out = target;
+  out.conninfo += " options=" + quote_conninfo_value("-c search_path=" + schema + ",public");
+  return out;
+}
+
 ConnectionTarget with_database(const ConnectionTarget& target, const std::string& dbname)
 {
   ConnectionTarget out = target;

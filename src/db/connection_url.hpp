@@ -30,6 +30,10 @@ ConnectionTarget parse_database_url(const std::string& url, const ConnectionOpti
 // databases): libpq takes the last of repeated keywords.
 ConnectionTarget with_database(const ConnectionTarget& target, const std::string& dbname);
 
+// The same connection with `schema` first on its search_path, then public
+// (a fleet's tenant schema); `schema` must be a plain lower-case identifier.
+ConnectionTarget with_search_path(const ConnectionTarget& target, const std::string& schema);
+
 // Replaces every occurrence of `secret` in `text` with "***" (for server and
 // libpq messages that might quote a connection string).
 std::string scrub(std::string text, const std::string& secret);

@@ -82,7 +82,7 @@ struct StepBatch {
   std::vector<std::string> rows_removed;
   std::vector<std::string> rows_added;
   // For the lockstep_history row written when the step fails.
-  std::string direction;
+  Direction direction = Direction::up;
   std::string checksum;
   std::string run_by;
 };

@@ -80,6 +80,10 @@ public:
   // the same moment; losing that race is not an error.
   void create_if_missing(const std::string& sql);
 
+  // The first column of every row of a read-only query, NULLs left out (a
+  // fleet's list of targets).
+  std::vector<std::string> query_column(const std::string& sql);
+
   // Runs SQL as one simple query outside a transaction block (a desired
   // schema file, CREATE/DROP DATABASE).
   void execute(const std::string& sql) override;

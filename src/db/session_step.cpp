@@ -170,6 +170,7 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
 void Session::run_step(const StepBatch& step, const RunLimits& limits)
 {
   interrupt::CancelScope cancel([this] { m_connection->conn.cancel_query(); });
+  interrupt::check();  // a signal that came before the scope (another fleet target's step) cancelled nothing here
   util::Backoff backoff(std::chrono::milliseconds(500), std::chrono::milliseconds(8000));
   for (int attempt = 0;; ++attempt) {
     try {
@@ -205,7 +206,7 @@ void Session::run_step(const StepBatch& step, const RunLimits& limits)
       }
       std::string error = failure.where + ": " + failure.reason;
       std::string record = history_sql(m_names, step.revision, step.direction, step.checksum, step.run_by,
-                                       interrupted ? "interrupted" : "failed", error);
+                                       interrupted ? Outcome::interrupted : Outcome::failed, error);
       if (!step.transactional) {
         record += mark_dirty_sql(m_names, step.revision, step.direction, failure.where, failure.reason, step.run_by);
       }

@@ -1,5 +1,7 @@
 #include "db/state_sql.hpp"
 
+#include "util/error.hpp"
+
 #include "util/sha256.hpp"
 #include "util/sql_quote.hpp"
 
@@ -119,11 +121,11 @@ std::string release_lease_sql(const TableNames& names, const std::string& owner)
          " AND owner = " + quote_literal(owner);
 }
 
-std::string mark_dirty_sql(const TableNames& names, const std::string& revision, const std::string& direction,
+std::string mark_dirty_sql(const TableNames& names, const std::string& revision, Direction direction,
                            const std::string& location, const std::string& error, const std::string& run_by)
 {
   return "INSERT INTO " + names.dirty() + " (version_table, revision, direction, location, error, run_by) VALUES (" +
-         quote_literal(names.version_table) + ", " + quote_literal(revision) + ", " + quote_literal(direction) + ", " +
+         quote_literal(names.version_table) + ", " + quote_literal(revision) + ", " + quote_literal(to_string(direction)) + ", " +
          quote_literal(location) + ", " + quote_literal(error) + ", " + quote_literal(run_by) +
          ") ON CONFLICT (version_table) DO UPDATE SET revision = EXCLUDED.revision, direction = EXCLUDED.direction, "
          "location = EXCLUDED.location, error = EXCLUDED.error, failed_at = now(), run_by = EXCLUDED.run_by;\n";
@@ -189,10 +191,33 @@ std::string forget_applied_sql(const TableNames& names, const std::string& revis
          " AND revision = " + quote_literal(revision) + ";\n";
 }
 
-std::string history_sql(const TableNames& names, const std::string& revision, const std::string& direction,
-                        const std::string& checksum, const std::string& run_by, const std::string& outcome,
+const char* to_string(Direction direction)
+{
+  static const char* const names[] = {"up", "down", "stamp", "unstamp"};
+  return names[static_cast<int>(direction)];
+}
+
+const char* to_string(Outcome outcome)
+{
+  static const char* const names[] = {"applied", "reverted", "stamped", "unstamped", "failed", "interrupted", "repaired"};
+  return names[static_cast<int>(outcome)];
+}
+
+Direction direction_named(const std::string& name)
+{
+  for (Direction d : {Direction::up, Direction::down, Direction::stamp, Direction::unstamp}) {
+    if (name == to_string(d)) {
+      return d;
+    }
+  }
+  throw Error(ExitCode::internal, "unknown direction '" + name + "' in lockstep's tables");
+}
+
+std::string history_sql(const TableNames& names, const std::string& revision, Direction direction_value,
+                        const std::string& checksum, const std::string& run_by, Outcome outcome,
                         const std::string& error)
 {
+  const std::string direction = to_string(direction_value);
   std::string sql;
   sql.reserve(384 + error.size());
   sql += "INSERT INTO ";
@@ -206,7 +231,7 @@ std::string history_sql(const TableNames& names, const std::string& revision, co
   sql += "now(), clock_timestamp(), 1000 * extract(epoch FROM clock_timestamp() - now()), ";
   util::append_literal(sql, run_by);
   sql += ", ";
-  util::append_literal(sql, outcome);
+  util::append_literal(sql, to_string(outcome));
   sql += ", ";
   if (error.empty()) {
     sql += "NULL";

@@ -57,15 +57,23 @@ std::string version_change_sql(const TableNames& names, const std::vector<std::s
 std::string record_applied_sql(const TableNames& names, const AppliedRecord& record, const std::string& run_by);
 std::string forget_applied_sql(const TableNames& names, const std::string& revision);
 
-// `outcome`: applied | reverted | stamped | failed. Times come from the
-// server: started_at = now() (the step's transaction start).
-std::string history_sql(const TableNames& names, const std::string& revision, const std::string& direction,
-                        const std::string& checksum, const std::string& run_by, const std::string& outcome,
+// What a lockstep_history row (and lockstep_dirty) records, stored as these
+// names in lower case.
+enum class Direction { up, down, stamp, unstamp };
+enum class Outcome { applied, reverted, stamped, unstamped, failed, interrupted, repaired };
+const char* to_string(Direction direction);
+const char* to_string(Outcome outcome);
+// A direction as stored; Error(internal) for one this version does not know.
+Direction direction_named(const std::string& name);
+
+// Times come from the server: started_at = now() (the step's transaction start).
+std::string history_sql(const TableNames& names, const std::string& revision, Direction direction,
+                        const std::string& checksum, const std::string& run_by, Outcome outcome,
                         const std::string& error = "");
 
 // Marks the version table dirty: `revision` failed going `direction` at
 // `location` (file:line) with `error`.
-std::string mark_dirty_sql(const TableNames& names, const std::string& revision, const std::string& direction,
+std::string mark_dirty_sql(const TableNames& names, const std::string& revision, Direction direction,
                            const std::string& location, const std::string& error, const std::string& run_by);
 std::string clear_dirty_sql(const TableNames& names);
 

@@ -1,5 +1,6 @@
 #include "kube/client.hpp"
 
+#include "util/backoff.hpp"
 #include "util/interrupt.hpp"
 
 #include <cpprest/http_client.h>
@@ -12,7 +13,6 @@
 #include <fstream>
 #include <future>
 #include <memory>
-#include <random>
 #include <sstream>
 
 namespace lockstep::kube {
@@ -279,9 +279,8 @@ Client::Client(InClusterConfig config) : m_config(std::move(config)) {}
 void Client::send(const std::string& method, const std::string& path, const std::string& content_type,
                   const std::string& body, Clock::time_point deadline)
 {
-  static thread_local std::minstd_rand jitter(std::random_device{}());
   const auto started = Clock::now();
-  milliseconds backoff(200);
+  util::Backoff backoff(milliseconds(200), milliseconds(2000));
   std::string last_problem = "no time left in the reporting budget";
   int attempts = 0;
   int tls_failures = 0;
@@ -317,8 +316,7 @@ void Client::send(const std::string& method, const std::string& path, const std:
     }
     // Jittered exponential backoff, so that many replicas reporting at
     // once do not retry in step; a server's Retry-After wins.
-    std::uniform_int_distribution<long> spread(backoff.count() * 8 / 10, backoff.count() * 12 / 10);
-    milliseconds pause = asked ? *asked : milliseconds(spread(jitter));
+    milliseconds pause = asked ? *asked : backoff.next();
     pause = std::min(pause, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
     if (pause.count() > 0 && !interrupt::sleep_for(pause)) {
       fail("stopped by a signal");
@@ -326,7 +324,6 @@ void Client::send(const std::string& method, const std::string& path, const std:
     if (interrupt::received() != 0) {
       fail("stopped by a signal");
     }
-    backoff = std::min(backoff * 2, milliseconds(2000));
   }
 }
 

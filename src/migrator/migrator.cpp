@@ -7,6 +7,7 @@
 #include "migrator/lock.hpp"
 #include "migrator/plan_check.hpp"
 #include "migrator/step_script.hpp"
+#include "util/backoff.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -43,8 +44,6 @@ std::string rows_text(const std::vector<std::string>& rows)
 
 } // namespace
 
-namespace {
-
 db::ConnectionTarget connection_target(const config::Config& config)
 {
   db::ConnectionOptions options;
@@ -54,8 +53,6 @@ db::ConnectionTarget connection_target(const config::Config& config)
   options.attempt_timeout_seconds = static_cast<int>(std::clamp<long long>(seconds, 2, 10));
   return db::parse_database_url(config.database_url, options);
 }
-
-} // namespace
 
 db::TableNames table_names_of(const config::Config& config)
 {
@@ -193,14 +190,18 @@ Outcome Migrator::downgrade(const std::string& target, const RunOptions& options
   return migrate(Kind::downgrade, target, options);
 }
 
+std::vector<graph::Step> plan_to(const Snapshot& snap, graph::Direction direction, const std::string& target)
+{
+  graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
+  graph::NodeSet goal =
+    direction == graph::Direction::up ? resolver.upgrade_goal(target) : resolver.downgrade_goal(target);
+  return graph::plan(snap.catalog.graph(), snap.applied, goal);
+}
+
 Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOptions& options)
 {
-  auto plan_for = [&](const Snapshot& snap) {
-    graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
-    graph::NodeSet goal =
-      kind == Kind::upgrade ? resolver.upgrade_goal(target_name) : resolver.downgrade_goal(target_name);
-    return graph::plan(snap.catalog.graph(), snap.applied, goal);
-  };
+  const graph::Direction direction = kind == Kind::upgrade ? graph::Direction::up : graph::Direction::down;
+  auto plan_for = [&](const Snapshot& snap) { return plan_to(snap, direction, target_name); };
   auto validate = [&](const Snapshot& snap) {
     if (snap.dirty) {
       refuse_dirty(*snap.dirty);
@@ -301,11 +302,11 @@ Outcome Migrator::stamp(const std::string& target_name, bool purge)
       db::AppliedRecord record{rev.id,      rev.parents, rev.depends_on,    rev.branch_labels,
                                rev.message, checksum,    rev.downgrade_sql, rev.transactional};
       sql += db::record_applied_sql(names, record, m_config.run_by);
-      sql += db::history_sql(names, rev.id, "stamp", checksum, m_config.run_by, "stamped");
+      sql += db::history_sql(names, rev.id, db::Direction::stamp, checksum, m_config.run_by, db::Outcome::stamped);
       outcome.ran.push_back(rev.id);
     } else if (snap.applied[i] && !goal[i]) {
       sql += db::forget_applied_sql(names, rev.id);
-      sql += db::history_sql(names, rev.id, "unstamp", checksum, m_config.run_by, "unstamped");
+      sql += db::history_sql(names, rev.id, db::Direction::unstamp, checksum, m_config.run_by, db::Outcome::unstamped);
       outcome.ran.push_back(rev.id);
     }
   }
@@ -324,13 +325,14 @@ std::optional<std::string> Migrator::repair()
     return std::nullopt;
   }
   const db::DirtyState& d = *state.dirty;
+  const db::Direction direction = db::direction_named(d.direction);
   driver().run_transaction(db::clear_dirty_sql(table_names()) +
-                            db::history_sql(table_names(), d.revision, d.direction, "", m_config.run_by, "repaired",
-                                            "cleared dirty state: " + d.location + ": " + d.error));
+                           db::history_sql(table_names(), d.revision, direction, "", m_config.run_by,
+                                           db::Outcome::repaired, "cleared dirty state: " + d.location + ": " + d.error));
   return "cleared the dirty flag of revision " + d.revision + " (failed going " + d.direction + " at " + d.location +
          " on " + d.failed_at + " by " + d.run_by + ": " + d.error + "). The version table still says " +
          rows_text(state.rows) + ": the failed revision counts as not " +
-         (d.direction == "up" ? "applied, and the next upgrade runs it again from its first statement"
+         (direction == db::Direction::up ? "applied, and the next upgrade runs it again from its first statement"
                               : "reverted, and the next downgrade runs its downgrade again") +
          ". If you completed it by hand, run 'lockstep stamp " + d.revision + "' instead of re-running it.";
 }
@@ -338,15 +340,14 @@ std::optional<std::string> Migrator::repair()
 bool Migrator::wait_for_heads(std::chrono::milliseconds timeout)
 {
   const auto deadline = Clock::now() + timeout;
-  std::chrono::milliseconds delay(250);
+  util::Backoff backoff(std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
   auto next_report = Clock::now();
   for (;;) {
     interrupt::check();
     std::string where;
     try {
       Snapshot snap = read();
-      graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
-      if (graph::plan(snap.catalog.graph(), snap.applied, resolver.upgrade_goal("heads")).empty()) {
+      if (plan_to(snap, graph::Direction::up, "heads").empty()) {
         log::event(log::Level::info, "the database is at " + rows_text(snap.rows) + ": ready",
                    {log::str("revision", rows_text(snap.rows))});
         return true;
@@ -366,8 +367,8 @@ bool Migrator::wait_for_heads(std::chrono::milliseconds timeout)
       log::event(log::Level::info, "waiting for the database to reach its heads; it is at " + where);
       next_report = Clock::now() + std::chrono::seconds(10);
     }
-    interrupt::sleep_for(std::min(delay, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
-    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+    interrupt::sleep_for(
+      std::min(backoff.next(), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
   }
 }
 

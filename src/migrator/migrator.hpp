@@ -25,6 +25,10 @@
 
 namespace lockstep::migrator {
 
+// How the configuration's database is reached (application_name, password
+// file, per-attempt timeout); Error(usage) for a URL that does not parse.
+db::ConnectionTarget connection_target(const config::Config& config);
+
 // lockstep's tables as the configuration names them.
 db::TableNames table_names_of(const config::Config& config);
 
@@ -37,6 +41,11 @@ struct Snapshot {
   std::vector<std::string> edited;      // "id (path): ..." for applied files whose upgrade changed
   std::vector<std::string> ahead;       // applied revisions this folder does not have
 };
+
+// What is pending: the steps from the snapshot's state to `target`, going
+// `direction`. The one place a plan is made from a database's state (upgrade,
+// downgrade, status, wait).
+std::vector<graph::Step> plan_to(const Snapshot& snap, graph::Direction direction, const std::string& target);
 
 struct Outcome {
   std::vector<std::string> from;  // version rows before

@@ -42,7 +42,7 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
   const std::string checksum = script::checksum_of(rev);
-  const std::string direction = up ? "up" : "down";
+  const db::Direction direction = up ? db::Direction::up : db::Direction::down;
   batch.rows_removed = ids_of(graph, rows.removed);
   batch.rows_added = ids_of(graph, rows.added);
   batch.bookkeeping = db::version_change_sql(names, batch.rows_removed, batch.rows_added);
@@ -53,7 +53,7 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   } else {
     batch.bookkeeping += db::forget_applied_sql(names, rev.id);
   }
-  batch.bookkeeping += db::history_sql(names, rev.id, direction, checksum, run_by, up ? "applied" : "reverted");
+  batch.bookkeeping += db::history_sql(names, rev.id, direction, checksum, run_by, up ? db::Outcome::applied : db::Outcome::reverted);
   batch.direction = direction;
   batch.checksum = checksum;
   batch.run_by = run_by;

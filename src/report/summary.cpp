@@ -10,7 +10,7 @@ namespace {
 
 // How much of each list the message keeps.
 struct Kept {
-  size_t from, to, applied;
+  size_t from, to, applied, failures;
 };
 
 std::string quoted(const std::string& text)
@@ -50,6 +50,17 @@ std::string render(const RunSummary& s, const std::string& error, Kept kept)
   }
   if (!error.empty()) {
     out += ",\"error\":" + quoted(error);
+  }
+  if (s.fleet) {
+    const FleetTotals& f = *s.fleet;
+    out += ",\"fleet\":{\"targets\":" + std::to_string(f.targets) + ",\"succeeded\":" + std::to_string(f.succeeded) +
+           ",\"failed\":" + std::to_string(f.failed) + ",\"skipped\":" + std::to_string(f.skipped);
+    std::vector<std::string> failures;
+    for (const auto& failure : f.failures) {
+      failures.push_back(shorten(failure, 256));
+    }
+    add_list(out, "failures", failures, kept.failures);
+    out += "}";
   }
   return out + "}";
 }
@@ -113,8 +124,14 @@ std::string shorten(const std::string& text, size_t max_bytes)
 std::string termination_message(const RunSummary& summary, size_t limit)
 {
   std::string error = shorten(valid_utf8(summary.error), kTerminationErrorLimit);
-  Kept kept{summary.from.size(), summary.to.size(), summary.applied.size()};
+  Kept kept{summary.from.size(), summary.to.size(), summary.applied.size(),
+            summary.fleet ? summary.fleet->failures.size() : 0};
   std::string line = render(summary, error, kept);
+  // 0. A fleet's failures beyond the first few (their count stays).
+  while (line.size() > limit && kept.failures > 0) {
+    kept.failures = halve(kept.failures);
+    line = render(summary, error, kept);
+  }
   // 1. The applied list (it can hold thousands of revisions on a first
   //    install; its count stays), then the from/to lists (heads: short in
   //    practice).
@@ -143,7 +160,7 @@ std::string termination_message(const RunSummary& summary, size_t limit)
     bare.sqlstate = shorten(bare.sqlstate, 16);
     bare.run_id = shorten(bare.run_id, 64);
     bare.status = shorten(bare.status, 16);
-    line = render(bare, "", Kept{0, 0, 0});
+    line = render(bare, "", Kept{0, 0, 0, 0});
   }
   return line;
 }

@@ -6,15 +6,26 @@
 // still too long the lists of revisions keep only their first entries
 // ("applied_count" / "from_count" / "to_count" say how many there were),
 // then the error is shortened further, and as a last resort only the fixed
-// fields remain. The result is always one line of valid JSON in valid
+// fields remain. A fleet's failures are the first list cut (each entry is
+// shortened to 256 bytes; "failures_count" keeps the number). The result is always one line of valid JSON in valid
 // UTF-8 (bad bytes become U+FFFD).
 // Pure functions, no I/O except write_termination_message.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lockstep::report {
+
+// A fleet run's totals (README.md, "Fleets"), in the message as "fleet".
+struct FleetTotals {
+  int targets = 0;     // in this shard
+  int succeeded = 0;   // migrated, or already at the goal
+  int failed = 0;
+  int skipped = 0;     // never started: canary failed, failure budget spent, or a signal
+  std::vector<std::string> failures;  // "<target id>: exit N: <error>", in the order they failed
+};
 
 struct RunSummary {
   std::string status;   // "succeeded" | "failed"
@@ -28,6 +39,7 @@ struct RunSummary {
   std::string sqlstate;
   std::string error;
   bool nothing_to_do = false;
+  std::optional<FleetTotals> fleet;
 };
 
 constexpr size_t kTerminationMessageLimit = 4096;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -17,7 +18,9 @@ std::atomic<int> g_signal{0};
 int g_pipe[2] = {-1, -1};
 std::mutex g_mutex;
 std::condition_variable g_wake;
-std::function<void()> g_cancel;
+// One entry per live CancelScope: a fleet runs a statement per thread, and a
+// signal must cancel every one of them.
+std::list<std::function<void()>> g_cancels;
 
 extern "C" void on_signal(int signo)
 {
@@ -36,8 +39,8 @@ void watch()
   while (read(g_pipe[0], &byte, 1) < 0) {
   }
   std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_cancel) {
-    g_cancel();
+  for (const auto& cancel : g_cancels) {
+    cancel();
   }
   g_wake.notify_all();
 }
@@ -83,13 +86,14 @@ bool sleep_for(std::chrono::milliseconds duration)
 CancelScope::CancelScope(std::function<void()> cancel)
 {
   std::lock_guard<std::mutex> lock(g_mutex);
-  g_cancel = std::move(cancel);
+  g_cancels.push_front(std::move(cancel));
+  m_entry = g_cancels.begin();
 }
 
 CancelScope::~CancelScope()
 {
   std::lock_guard<std::mutex> lock(g_mutex);
-  g_cancel = nullptr;
+  g_cancels.erase(m_entry);
 }
 
 } // namespace lockstep::interrupt

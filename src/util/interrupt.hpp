@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <list>
 
 namespace lockstep::interrupt {
 
@@ -24,13 +25,17 @@ void check();
 // Sleeps, waking early on a signal. Returns false when interrupted.
 bool sleep_for(std::chrono::milliseconds duration);
 
-// While it lives, a signal calls `cancel` (from the watcher thread).
+// While it lives, a signal calls `cancel` (from the watcher thread). Scopes
+// on several threads (a fleet's targets) are all cancelled by one signal.
 class CancelScope {
 public:
   explicit CancelScope(std::function<void()> cancel);
   ~CancelScope();
   CancelScope(const CancelScope&) = delete;
   CancelScope& operator=(const CancelScope&) = delete;
+
+private:
+  std::list<std::function<void()>>::iterator m_entry;
 };
 
 } // namespace lockstep::interrupt

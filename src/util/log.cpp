@@ -17,6 +17,7 @@ namespace {
 constexpr char kFieldMark = '\x1f';
 
 bool g_json = false;
+thread_local std::vector<Field> t_fields;
 
 std::string utc_timestamp(std::chrono::system_clock::time_point when)
 {
@@ -88,14 +89,16 @@ void setup(bool json, const std::string& level, const std::string& pod)
 void event(Level level, const std::string& message, const std::vector<Field>& fields)
 {
   std::string payload = message;
-  if (!fields.empty()) {
+  std::vector<Field> all = t_fields;
+  all.insert(all.end(), fields.begin(), fields.end());
+  if (!all.empty()) {
     if (g_json) {
       payload += kFieldMark;
-      for (const auto& f : fields) {
+      for (const auto& f : all) {
         payload += "," + json_quote(f.key) + ":" + (f.number ? f.value : json_quote(f.value));
       }
     } else {
-      for (const auto& f : fields) {
+      for (const auto& f : all) {
         payload += " " + f.key + "=" + f.value;
       }
     }
@@ -106,6 +109,16 @@ void event(Level level, const std::string& message, const std::vector<Field>& fi
   case Level::warn: spdlog::warn("{}", payload); break;
   case Level::error: spdlog::error("{}", payload); break;
   }
+}
+
+ThreadFields::ThreadFields(std::vector<Field> fields) : m_previous(t_fields)
+{
+  t_fields.insert(t_fields.end(), fields.begin(), fields.end());
+}
+
+ThreadFields::~ThreadFields()
+{
+  t_fields = std::move(m_previous);
 }
 
 std::string json_quote(const std::string& text)

@@ -30,6 +30,19 @@ void setup(bool json, const std::string& level, const std::string& pod);
 
 void event(Level level, const std::string& message, const std::vector<Field>& fields = {});
 
+// While it lives, every event() on this thread also carries `fields` (a
+// fleet's worker tags each line with its target).
+class ThreadFields {
+public:
+  explicit ThreadFields(std::vector<Field> fields);
+  ~ThreadFields();
+  ThreadFields(const ThreadFields&) = delete;
+  ThreadFields& operator=(const ThreadFields&) = delete;
+
+private:
+  std::vector<Field> m_previous;
+};
+
 // "a \"b\"" -> "\"a \\\"b\\\"\"" (a JSON string literal).
 std::string json_quote(const std::string& text);
 

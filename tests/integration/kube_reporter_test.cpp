@@ -453,16 +453,22 @@ TEST_CASE("a server whose certificate the service-account CA did not sign is ref
   pod.account.write("ca.crt", test::read_text(other.path() + "/ca.crt"));
   LogCapture log;
   {
-    report::Reporter reporter(pod.settings(report::Mode::best_effort, milliseconds(5000)), pod.env());
+    report::Reporter reporter(pod.settings(report::Mode::best_effort, milliseconds(30'000)), pod.env());
     reporter.started("upgrade heads");
     CHECK(reporter.finished(succeeded()) == 0);
   }
-  // A TLS failure is final: each request tries its handshake twice, no retries until the budget runs out.
-  CHECK(pod.api.failed_handshakes() == 6);  // running, outcome, event
+  // A TLS failure is final: each request tries its handshake twice, no retries until the (long,
+  // so that a loaded machine cannot cut a request short) budget runs out. The server counts a
+  // failed handshake on its own thread, so the count may still be catching up here.
+  CHECK(pod.api.failed_handshakes() <= 6);  // running, outcome, event
   CHECK_THAT(log.text(), ContainsSubstring("TLS verification against"));
-  report::Reporter strict(pod.settings(report::Mode::required, milliseconds(5000)), pod.env());
+  report::Reporter strict(pod.settings(report::Mode::required, milliseconds(30'000)), pod.env());
   CHECK_THROWS_AS(strict.started("upgrade heads"), Error);
   CHECK(pod.api.requests().empty());  // no request got through the handshake
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (pod.api.failed_handshakes() < 8 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
   CHECK(pod.api.failed_handshakes() == 8);  // 4 requests, each tried twice
 }
 

@@ -146,7 +146,8 @@ void FakeDriver::run_step(const db::StepBatch& step, const db::RunLimits&)
     }
     const std::string where = step.location + ":" + std::to_string(statement.line);
     if (!step.transactional) {
-      m_db->state.dirty = db::DirtyState{step.revision, step.direction, where, "division by zero", "now", step.run_by};
+      m_db->state.dirty =
+        db::DirtyState{step.revision, db::to_string(step.direction), where, "division by zero", "now", step.run_by};
     }
     throw Error(ExitCode::migration_failed,
                 "revision " + step.revision + " failed at " + where + ": division by zero (SQLSTATE 22012)",
@@ -157,7 +158,7 @@ void FakeDriver::run_step(const db::StepBatch& step, const db::RunLimits&)
     rows.erase(std::remove(rows.begin(), rows.end(), row), rows.end());
   }
   rows.insert(rows.end(), step.rows_added.begin(), step.rows_added.end());
-  if (step.direction == "up") {
+  if (step.direction == db::Direction::up) {
     m_db->state.checksums[step.revision] = step.checksum;
   } else {
     m_db->state.checksums.erase(step.revision);

@@ -2,6 +2,7 @@
 // runs it and --sql prints it.
 
 #include "db/state_sql.hpp"
+#include "util/error.hpp"
 
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
@@ -50,7 +51,7 @@ TEST_CASE("values in lockstep's SQL are literals, however they are spelt", "[db]
 {
   const TableNames names;
   const std::string dirty =
-    lockstep::db::mark_dirty_sql(names, "r1", "up", "r1.sql:7", "relation \"x\" doesn't exist", "pod'); DROP TABLE x; --");
+    lockstep::db::mark_dirty_sql(names, "r1", lockstep::db::Direction::up, "r1.sql:7", "relation \"x\" doesn't exist", "pod'); DROP TABLE x; --");
   CHECK_THAT(dirty, ContainsSubstring("'relation \"x\" doesn''t exist'") &&
                       ContainsSubstring("'pod''); DROP TABLE x; --'"));
   lockstep::db::AppliedRecord record{"r1", {"p1", "p2"}, {}, {"main"}, "it's a message", "abc", "DROP TABLE t;", false};
@@ -63,4 +64,17 @@ TEST_CASE("the advisory-lock key is the same for the same table and differs for 
   CHECK(lockstep::db::lock_key(TableNames{}) == lockstep::db::lock_key(TableNames{}));
   CHECK(lockstep::db::lock_key(TableNames{}) != lockstep::db::lock_key(in_schema("ops")));
   CHECK(lockstep::db::lock_key(TableNames{}) != lockstep::db::lock_key(in_schema("", "alembic_version")));
+}
+
+TEST_CASE("directions and outcomes are stored by name, and a stored direction reads back", "[db][state_sql]")
+{
+  using lockstep::db::Direction;
+  using lockstep::db::Outcome;
+  const std::string sql = lockstep::db::history_sql(TableNames{}, "r1", Direction::unstamp, "abc", "web-0",
+                                                    Outcome::unstamped);
+  CHECK_THAT(sql, ContainsSubstring("'r1', 'unstamp', 'abc'") && ContainsSubstring("'web-0', 'unstamped', NULL"));
+  for (Direction d : {Direction::up, Direction::down, Direction::stamp, Direction::unstamp}) {
+    CHECK(lockstep::db::direction_named(lockstep::db::to_string(d)) == d);
+  }
+  CHECK_THROWS_AS(lockstep::db::direction_named("sideways"), lockstep::Error);
 }

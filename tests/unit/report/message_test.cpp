@@ -173,3 +173,26 @@ TEST_CASE("invalid UTF-8 becomes U+FFFD, valid text is untouched", "[report]")
   auto json = web::json::value::parse(termination_message(s));
   CHECK(json.at("error").as_string() == "bad byte \xef\xbf\xbd here");
 }
+
+TEST_CASE("a fleet's totals fit: thousands of failures keep their count and the first entries", "[report]")
+{
+  RunSummary s = failed_summary();
+  FleetTotals totals;
+  totals.targets = 5000;
+  totals.failed = 3000;
+  totals.succeeded = 2000;
+  for (int i = 0; i < 3000; ++i) {
+    totals.failures.push_back("tenant_" + std::to_string(i) + ": exit 5: " + std::string(400, 'x'));
+  }
+  s.fleet = totals;
+  std::string line = termination_message(s);
+  REQUIRE(line.size() <= kTerminationMessageLimit);
+  auto json = web::json::value::parse(line);
+  auto fleet = json.at("fleet");
+  CHECK(fleet.at("targets").as_integer() == 5000);
+  CHECK(fleet.at("failed").as_integer() == 3000);
+  CHECK(fleet.at("failures_count").as_integer() == 3000);
+  REQUIRE(fleet.at("failures").size() >= 1);
+  CHECK(fleet.at("failures").at(0).as_string().rfind("tenant_0: exit 5: xxx", 0) == 0);
+  CHECK(fleet.at("failures").at(0).as_string().size() <= 256);
+}

@@ -1,0 +1,320 @@
+#include "fleet/runner.hpp"
+
+#include "db/session.hpp"
+#include "fleet/targets.hpp"
+#include "graph/planner.hpp"
+#include "graph/targets.hpp"
+#include "migrator/migrator.hpp"
+#include "script/directory.hpp"
+#include "util/error.hpp"
+#include "util/interrupt.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+namespace lockstep::fleet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Result {
+  std::string result = "skipped";  // upgraded, up-to-date, at, pending, failed, skipped
+  int exit_code = 0;
+  std::vector<std::string> from, to, applied;
+  std::string error;
+  long long duration_ms = 0;
+  bool started = false;
+};
+
+std::string rows_text(const std::vector<std::string>& rows)
+{
+  return rows.empty() ? "base" : util::join(rows, ",");
+}
+
+std::string json_list(const std::vector<std::string>& items)
+{
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i > 0 ? "," : "") + log::json_quote(items[i]);
+  }
+  return out + "]";
+}
+
+std::string first_line(const std::string& text)
+{
+  return text.substr(0, text.find('\n'));
+}
+
+// Runs the request on one target; never throws.
+Result run_one(const Target& target, const std::vector<script::Revision>& files, const Request& request)
+{
+  log::ThreadFields tag({log::str("target", target.id)});
+  Result r;
+  r.started = true;
+  const auto started = Clock::now();
+  std::unique_ptr<migrator::Migrator> m;
+  try {
+    auto session = std::make_unique<db::Session>(target.connection, migrator::table_names_of(target.config),
+                                                 target.config.connect_timeout);
+    m = std::make_unique<migrator::Migrator>(target.config, files, std::move(session));
+    if (request.command == "upgrade") {
+      migrator::RunOptions options;
+      options.ignore_checksums = request.ignore_checksums;
+      migrator::Outcome outcome = m->upgrade(request.target.empty() ? "heads" : request.target, options);
+      r.from = outcome.from;
+      r.to = outcome.to;
+      r.applied = outcome.ran;
+      r.result = outcome.nothing_to_do || outcome.ran.empty() ? "up-to-date" : "upgraded";
+    } else {
+      migrator::Snapshot snap = m->snapshot();
+      const graph::RevisionGraph& graph = snap.catalog.graph();
+      graph::TargetResolver resolver(graph, snap.applied);
+      std::vector<graph::Step> pending = graph::plan(graph, snap.applied, resolver.upgrade_goal("heads"));
+      r.from = r.to = snap.rows;
+      for (const auto& step : pending) {
+        r.applied.push_back(graph.id(step.node));  // for status: what is pending
+      }
+      r.result = pending.empty() ? "up-to-date" : "pending";
+      if (request.command == "status" && !pending.empty()) {
+        r.exit_code = static_cast<int>(ExitCode::not_at_head);
+      }
+      if (request.command == "current") {
+        r.result = "at";
+        r.applied.clear();
+      }
+    }
+  } catch (const Error& e) {
+    r.result = "failed";
+    r.exit_code = static_cast<int>(e.code());
+    r.error = e.what();
+  } catch (const std::exception& e) {
+    r.result = "failed";
+    r.exit_code = static_cast<int>(ExitCode::internal);
+    r.error = std::string("internal error: ") + e.what();
+  }
+  if (r.result == "failed" && m) {
+    r.from = m->progress().from;
+    r.to = m->progress().to;
+    r.applied = m->progress().ran;
+  }
+  r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  std::vector<log::Field> fields{log::str("result", r.result), log::num("exit_code", r.exit_code),
+                                 log::num("duration_ms", r.duration_ms)};
+  if (r.exit_code != 0 && r.exit_code != static_cast<int>(ExitCode::not_at_head)) {
+    log::event(log::Level::error, target.id + " failed: " + r.error, fields);
+  } else {
+    log::event(log::Level::info, target.id + ": " + r.result + " at " + rows_text(r.to), fields);
+  }
+  return r;
+}
+
+class Pool {
+public:
+  Pool(const config::Config& config, const std::vector<Target>& targets, const std::vector<script::Revision>& files,
+       const Request& request, std::vector<Result>& results, std::ostream& out)
+    : m_config(config), m_targets(targets), m_files(files), m_request(request), m_results(results), m_out(out)
+  {
+  }
+
+  // Runs targets [begin, end) on up to `parallel` threads; returns when all
+  // started ones finished.
+  void run_stage(size_t begin, size_t end)
+  {
+    m_next = begin;
+    m_end = end;
+    size_t threads = std::min<size_t>(static_cast<size_t>(m_config.parallel), end - begin);
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < threads; ++i) {
+      workers.emplace_back([this] { work(); });
+    }
+    for (auto& worker : workers) {
+      worker.join();
+    }
+  }
+
+  int failed() const { return m_failed.load(); }
+
+private:
+  bool budget_spent() const { return m_config.max_failures && m_failed.load() >= *m_config.max_failures; }
+
+  void work()
+  {
+    for (;;) {
+      size_t index = m_next.fetch_add(1);
+      if (index >= m_end || interrupt::received() != 0 || budget_spent()) {
+        return;
+      }
+      Result r = run_one(m_targets[index], m_files, m_request);
+      if (r.exit_code != 0 && r.exit_code != static_cast<int>(ExitCode::not_at_head)) {
+        m_failed.fetch_add(1);
+      }
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_results[index] = std::move(r);
+      if (m_config.log_format == config::LogFormat::json) {
+        const Result& done = m_results[index];
+        const Target& t = m_targets[index];
+        m_out << "{\"target\":" << log::json_quote(t.id) << ",\"database\":" << log::json_quote(t.display)
+              << ",\"result\":" << log::json_quote(done.result) << ",\"exit_code\":" << done.exit_code
+              << ",\"from\":" << json_list(done.from) << ",\"to\":" << json_list(done.to)
+              << ",\"applied\":" << json_list(done.applied) << ",\"duration_ms\":" << done.duration_ms;
+        if (!done.error.empty()) {
+          m_out << ",\"error\":" << log::json_quote(done.error);
+        }
+        m_out << "}\n" << std::flush;
+      }
+    }
+  }
+
+  const config::Config& m_config;
+  const std::vector<Target>& m_targets;
+  const std::vector<script::Revision>& m_files;
+  const Request& m_request;
+  std::vector<Result>& m_results;
+  std::ostream& m_out;
+  std::atomic<size_t> m_next{0};
+  size_t m_end = 0;
+  std::atomic<int> m_failed{0};
+  std::mutex m_mutex;
+};
+
+int rank(int code)
+{
+  // Highest first: a signal, then what a human must fix (never retried by a
+  // podFailurePolicy), then what a retry may fix.
+  static const int kOrder[] = {2, 6, 5, 1, 4, 3, 7, 0};
+  if (code > 128) {
+    return 100;
+  }
+  for (int i = 0; i < 8; ++i) {
+    if (kOrder[i] == code) {
+      return 90 - i;
+    }
+  }
+  return 50;  // unknown codes: between internal error and lock timeout
+}
+
+void print_table(const std::vector<Target>& targets, const std::vector<Result>& results, std::ostream& out)
+{
+  size_t width = 6;
+  for (const auto& t : targets) {
+    width = std::max(width, t.id.size());
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s  %-10s  %4s  %-24s  %-24s  %8s  %s\n", static_cast<int>(width), "TARGET",
+                "RESULT", "EXIT", "FROM", "TO", "MS", "ERROR");
+  out << line;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const Result& r = results[i];
+    std::snprintf(line, sizeof line, "%-*s  %-10s  %4d  %-24s  %-24s  %8lld  ", static_cast<int>(width),
+                  targets[i].id.c_str(), r.result.c_str(), r.exit_code, r.started ? rows_text(r.from).c_str() : "-",
+                  r.started ? rows_text(r.to).c_str() : "-", r.duration_ms);
+    out << line << first_line(r.error).substr(0, 160) << "\n";
+  }
+}
+
+} // namespace
+
+bool applies_to(const std::string& command)
+{
+  for (const char* name : {"upgrade", "downgrade", "current", "stamp", "status", "validate", "repair", "wait"}) {
+    if (command == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int worst_exit_code(int a, int b)
+{
+  return rank(b) > rank(a) ? b : a;
+}
+
+int run(const config::Config& config, const config::Environment& env, const Request& request, std::ostream& out,
+        report::RunSummary& summary)
+{
+  if (request.command != "upgrade" && request.command != "current" && request.command != "status") {
+    throw_usage("'" + request.command + "' does not run across a fleet yet (upgrade, current and status do): "
+                "unset fleet_file / fleet_schemas / fleet_query to run it on one database");
+  }
+  if (request.target.find(':') != std::string::npos) {
+    throw_usage("a 'from:to' range is only valid with --sql, which does not run across a fleet");
+  }
+  std::vector<Target> targets = load_targets(config, env);
+  const std::vector<script::Revision> files = script::load_directory(config.migrations);
+  log::event(log::Level::info,
+             "fleet: " + request.command + " on " + std::to_string(targets.size()) + " target(s)" +
+               (config.shard_index ? " (shard " + std::to_string(*config.shard_index) + " of " +
+                                       std::to_string(config.shard_count) + ")"
+                                   : ""),
+             {log::num("targets", static_cast<long long>(targets.size())), log::num("parallel", config.parallel)});
+
+  std::vector<Result> results(targets.size());
+  Pool pool(config, targets, files, request, results, out);
+  const size_t canary = std::min<size_t>(static_cast<size_t>(config.canary), targets.size());
+  bool canary_failed = false;
+  if (canary > 0) {
+    pool.run_stage(0, canary);
+    canary_failed = pool.failed() > 0;
+    if (canary_failed) {
+      log::event(log::Level::error, "fleet: a canary target failed; the other " +
+                                      std::to_string(targets.size() - canary) + " target(s) are not started");
+    }
+  }
+  if (!canary_failed && interrupt::received() == 0) {
+    pool.run_stage(canary, targets.size());
+  }
+
+  report::FleetTotals totals;
+  totals.targets = static_cast<int>(targets.size());
+  int code = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const Result& r = results[i];
+    code = worst_exit_code(code, r.exit_code);
+    if (!r.started) {
+      ++totals.skipped;
+    } else if (r.exit_code != 0 && r.exit_code != static_cast<int>(ExitCode::not_at_head)) {
+      ++totals.failed;
+      totals.failures.push_back(targets[i].id + ": exit " + std::to_string(r.exit_code) + ": " + r.error);
+    } else {
+      ++totals.succeeded;
+    }
+  }
+  if (interrupt::received() != 0) {
+    code = worst_exit_code(code, 128 + interrupt::received());
+  }
+  if (config.max_failures && totals.failed >= *config.max_failures && totals.skipped > 0) {
+    log::event(log::Level::error, "fleet: " + std::to_string(totals.failed) + " target(s) failed (max_failures " +
+                                    std::to_string(*config.max_failures) + "): " + std::to_string(totals.skipped) +
+                                    " target(s) not started");
+  }
+
+  if (config.log_format == config::LogFormat::json) {
+    out << "{\"fleet\":{\"targets\":" << totals.targets << ",\"succeeded\":" << totals.succeeded
+        << ",\"failed\":" << totals.failed << ",\"skipped\":" << totals.skipped << "},\"exit_code\":" << code
+        << "}\n";
+  } else {
+    print_table(targets, results, out);
+    out << totals.targets << " target(s): " << totals.succeeded << " succeeded, " << totals.failed << " failed, "
+        << totals.skipped << " skipped\n";
+  }
+  if (totals.failed > 0) {
+    summary.error = std::to_string(totals.failed) + " of " + std::to_string(totals.targets) +
+                    " target(s) failed; first: " + totals.failures.front();
+  } else if (code > 128) {
+    summary.error = "stopped by signal " + std::to_string(code - 128) + "; " + std::to_string(totals.skipped) +
+                    " target(s) not started";
+  } else if (canary_failed || totals.skipped > 0) {
+    summary.error = std::to_string(totals.skipped) + " target(s) not started";
+  }
+  summary.fleet = std::move(totals);
+  return code;
+}
+
+} // namespace lockstep::fleet
