@@ -269,25 +269,53 @@ TEST_CASE("SIGTERM to the container during a slow revision: exit 143, the revisi
                   "'SELECT pg_sleep(600)%'") == "0");
 }
 
-TEST_CASE("an image of one's own migrations: FROM the image, COPY migrations /migrations", "[image]")
+namespace {
+
+// Builds an image of one's own from `context` with `containerfile`, runs
+// `upgrade heads` in it hardened and with no mount (the revisions come from
+// the image itself), and checks that the example app was migrated.
+void check_own_image_migrates(const TempDir& context, const std::string& containerfile)
 {
   ScratchDatabase db;
-  TempDir context;
-  readable_by_all(context.path());
-  REQUIRE(lockstep::test::copy_migrations(lockstep::test::source_migrations_dir(), context.path() + "/migrations") == 7);
-  readable_by_all(context.path() + "/migrations");
-  // README's two lines, with the image under test for `lockstep`.
-  context.write("Containerfile", "FROM " + image_under_test() + "\nCOPY migrations /migrations\n");
+  context.write("Containerfile", containerfile);
   Owned app(Owned::Kind::image, "localhost/lockstep-test-app:");
   RunResult built = run_podman({"build", "--quiet", "--layers=false", "-t", app.name(), context.path()});
   INFO(built.err);
   REQUIRE(built.exit_code == 0);
 
-  // No mount: the revisions come from the image itself.
   HardenedRun run(app.name());
   RunResult up = run.run(db.url(), {}, {"upgrade", "heads"});
   INFO(up.err);
   REQUIRE(up.exit_code == 0);
   CHECK(db.scalar("SELECT string_agg(version_num, ',') FROM lockstep_version") == "3f2a9c1e7b4d");
   CHECK(db.scalar("SELECT count(*) FROM lockstep_applied") == "7");
+}
+
+} // namespace
+
+TEST_CASE("an image of one's own migrations: FROM the image, COPY migrations /migrations", "[image]")
+{
+  TempDir context;
+  readable_by_all(context.path());
+  REQUIRE(lockstep::test::copy_migrations(lockstep::test::source_migrations_dir(), context.path() + "/migrations") == 7);
+  readable_by_all(context.path() + "/migrations");
+  // README's two lines, with the image under test for `lockstep`.
+  check_own_image_migrates(context, "FROM " + image_under_test() + "\nCOPY migrations /migrations\n");
+}
+
+TEST_CASE("an image of one's own bundle: FROM the image, COPY app.bundle, LOCKSTEP_MIGRATIONS names it", "[image][bundle]")
+{
+  TempDir context;
+  readable_by_all(context.path());
+  const std::string folder = context.path() + "/migrations";
+  REQUIRE(lockstep::test::copy_migrations(lockstep::test::source_migrations_dir(), folder) == 7);
+  RunResult bundled = lockstep::test::run_lockstep({"--migrations", folder, "bundle", context.path() + "/app.bundle"});
+  INFO(bundled.err);
+  REQUIRE(bundled.exit_code == 0);
+  fs::permissions(context.path() + "/app.bundle", fs::perms::owner_read | fs::perms::owner_write |
+                                                    fs::perms::group_read | fs::perms::others_read);  // uid 65532 reads it
+  fs::remove_all(folder);  // only the bundle goes into the image
+  // README's three lines, with the image under test for `lockstep`.
+  check_own_image_migrates(context, "FROM " + image_under_test() +
+                                      "\nCOPY app.bundle /migrations.bundle\nENV LOCKSTEP_MIGRATIONS=/migrations.bundle\n");
 }

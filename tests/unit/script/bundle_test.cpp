@@ -163,6 +163,14 @@ TEST_CASE("load_directory reads a bundle where a folder is expected", "[script][
   }
   CHECK(from_bundle[0].path == file + "/0001_root.sql");
 
+  // A ConfigMap key is a symlink into ..data/: followed, and named as given.
+  const std::string link = (out.path() / "bundle-key").string();
+  fs::create_symlink(file, link);
+  const auto through_link = script::load_directory(link);
+  REQUIRE(through_link.size() == 4);
+  CHECK(through_link[3].path == link + "/0004_merge.sql");
+  fs::remove(link);
+
   // Writing again replaces the file, leaving no temporary beside it.
   script::write_bundle(file, file);
   CHECK(std::distance(fs::directory_iterator(out.path()), fs::directory_iterator{}) == 1);
