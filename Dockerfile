@@ -30,7 +30,6 @@ ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="lockstep" \
       org.opencontainers.image.description="PostgreSQL schema migrations, Alembic-style, for Kubernetes" \
-      org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="https://github.com/lockstep/lockstep" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
