@@ -282,12 +282,19 @@ void Client::send(const std::string& method, const std::string& path, const std:
   const auto started = Clock::now();
   util::Backoff backoff(milliseconds(200), milliseconds(2000));
   std::string last_problem = "no time left in the reporting budget";
+  // The server's last real answer: when the budget cuts the final attempt
+  // short, "no answer within 9 ms" alone would hide why it was retrying.
+  std::string last_answer;
   int attempts = 0;
   int tls_failures = 0;
   auto fail = [&](const std::string& how) {
     auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+    std::string why = last_problem;
+    if (!last_answer.empty() && last_answer != last_problem) {
+      why += " (before that: " + last_answer + ")";
+    }
     throw RequestFailed(method + " " + path + " " + how + " (" + std::to_string(attempts) + " attempt(s) in " +
-                        std::to_string(took) + " ms): " + last_problem);
+                        std::to_string(took) + " ms): " + why);
   };
   for (;;) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -303,6 +310,7 @@ void Client::send(const std::string& method, const std::string& path, const std:
         return;
       }
       last_problem = "HTTP " + std::to_string(reply.status) + ": " + cut_utf8(reply.body, 300);
+      last_answer = last_problem;
       if (reply.status != 429 && reply.status < 500) {
         fail("was refused");
       }
