@@ -3,7 +3,6 @@
 #include "db/session.hpp"
 #include "fleet/targets.hpp"
 #include "graph/planner.hpp"
-#include "graph/targets.hpp"
 #include "migrator/migrator.hpp"
 #include "script/directory.hpp"
 #include "util/error.hpp"
@@ -75,8 +74,7 @@ Result run_one(const Target& target, const std::vector<script::Revision>& files,
     } else {
       migrator::Snapshot snap = m->snapshot();
       const graph::RevisionGraph& graph = snap.catalog.graph();
-      graph::TargetResolver resolver(graph, snap.applied);
-      std::vector<graph::Step> pending = graph::plan(graph, snap.applied, resolver.upgrade_goal("heads"));
+      const std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
       r.from = r.to = snap.rows;
       for (const auto& step : pending) {
         r.applied.push_back(graph.id(step.node));  // for status: what is pending
