@@ -6,6 +6,7 @@ against Kubernetes' OpenAPI schemas, and the lifecycle properties asserted on
 the rendered objects (names, hooks, content-addressed ConfigMaps, RBAC,
 tokens, rollback)."""
 
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,8 @@ import tempfile
 
 import yaml
 
-from support import HELM, HERE, REPO, Checks, documents, example_migrations, pod_specs, restricted, run, schema_errors
+from support import (HELM, HERE, REPO, Checks, documents, example_migrations, pod_specs, policy_errors, restricted, run,
+                     schema_errors)
 
 CHART = os.path.join(REPO, "charts", "lockstep")
 c = Checks()
@@ -348,6 +350,46 @@ if c.check("admission policy: a policy and its binding", len(policies) == 1 and 
             any("object.spec == oldObject.spec" in v["expression"] for v in spec["validations"]) and
             any("labels" in v["expression"] for v in spec["validations"]) and
             any("startsWith(variables.prefix)" in v["expression"] for v in spec["validations"]))
+    # The policy's CEL, evaluated against the PATCHes lockstep sends and the ones it must not.
+    pod = {"metadata": {"name": "shop-7d9", "labels": {"app": "shop"}, "annotations": {"team": "db", "lockstep.dev/status": "running"},
+                        "ownerReferences": [{"kind": "ReplicaSet", "name": "shop-7d"}]},
+           "spec": {"containers": [{"name": "app", "image": "shop:1"}]}}
+    def changed(**what):
+        new = json.loads(json.dumps(pod))
+        for key, value in what.items():
+            section, field = key.split("__")
+            if value is None:
+                new[section].pop(field, None)
+            else:
+                new[section][field] = value
+        return new
+    lockstep_sa = {"userInfo": {"username": "system:serviceaccount:shop:r-lockstep"}, "subResource": ""}
+    hook_sa = {"userInfo": {"username": "system:serviceaccount:shop:r-lockstep-hook"}, "subResource": ""}
+    own = dict(pod["metadata"]["annotations"], **{"lockstep.dev/status": "succeeded", "lockstep.dev/revision": "3f2a9c1e7b4d"})
+    cases = [
+        ("lockstep sets its annotations", lockstep_sa, changed(metadata__annotations=own), pod, True),
+        ("the hook Job sets its annotations", hook_sa, changed(metadata__annotations=own), pod, True),
+        ("lockstep removes one of its annotations", lockstep_sa,
+         changed(metadata__annotations={"team": "db"}), pod, True),
+        ("lockstep annotates a pod without annotations", lockstep_sa,
+         changed(metadata__annotations={"lockstep.dev/status": "running"}), changed(metadata__annotations=None), True),
+        ("lockstep changes an image", lockstep_sa, changed(spec__containers=[{"name": "app", "image": "evil:1"}]), pod, False),
+        ("lockstep adds a label", lockstep_sa, changed(metadata__labels={"app": "shop", "x": "y"}), pod, False),
+        ("lockstep drops the labels", lockstep_sa, changed(metadata__labels=None), pod, False),
+        ("lockstep changes a foreign annotation", lockstep_sa, changed(metadata__annotations=dict(own, team="ops")), pod, False),
+        ("lockstep removes a foreign annotation", lockstep_sa,
+         changed(metadata__annotations={"lockstep.dev/status": "running"}), pod, False),
+        ("lockstep adds a look-alike annotation", lockstep_sa,
+         changed(metadata__annotations=dict(own, **{"lockstep.dev.evil/x": "1"})), pod, False),
+        ("lockstep adds a finalizer", lockstep_sa, changed(metadata__finalizers=["x"]), pod, False),
+        ("lockstep drops the owner", lockstep_sa, changed(metadata__ownerReferences=None), pod, False),
+        ("lockstep patches pods/status", dict(lockstep_sa, subResource="status"), pod, pod, False),
+        ("anyone else is not matched", {"userInfo": {"username": "system:serviceaccount:shop:app"}, "subResource": ""},
+         changed(spec__containers=[]), pod, "skipped"),
+    ]
+    errors = policy_errors(policies[0], [{"name": n, "request": r, "object": o, "oldObject": old, "allowed": a}
+                                         for n, r, o, old, a in cases])
+    c.check("admission policy: its CEL allows lockstep's own annotations and nothing else", not errors, "; ".join(errors))
 refused("admission policy before Kubernetes 1.30", ["-f", EXAMPLE, "--set", "admissionPolicy.enabled=true", "--kube-version", "1.29.0"],
         "1.30")
 objs = render("pod options", ["-f", values_file("pod", {
