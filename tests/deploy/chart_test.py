@@ -206,6 +206,13 @@ c.check("two migration sets give two ConfigMap names", pods_cm and other_cm and
 again = render("example again", ["-f", EXAMPLE])
 c.check("the same migrations give the same ConfigMap name",
         [cm["metadata"]["name"] for cm in find(again, "ConfigMap")] == [cm["metadata"]["name"] for cm in cms])
+weights = render("hook weights", ["-f", OTHER, "--set", "migrate.hookWeight=-30", "--set", "rollback.hook.enabled=true",
+                                   "--set", "rollback.hook.hookWeight=5"])
+weight_of = {(o["kind"], hook_of(o)): int(o["metadata"]["annotations"]["helm.sh/hook-weight"]) for o in weights if hook_of(o)}
+c.check("hook weights: RBAC, then the ConfigMap, then the Jobs, whatever their weights",
+        weight_of.get(("Role", "pre-install,pre-upgrade,pre-rollback")) == -50 and
+        weight_of.get(("ConfigMap", "pre-install,pre-upgrade,pre-rollback")) == -40 and
+        weight_of.get(("Job", "pre-install,pre-upgrade")) == -30 and weight_of.get(("Job", "pre-rollback")) == 5, str(weight_of))
 not_kept = render("keepOldConfigMaps=false", ["-f", OTHER, "--set", "migrations.keepOldConfigMaps=false"])
 c.check("keepOldConfigMaps=false: no resource-policy",
         all("annotations" not in cm["metadata"] for cm in find(not_kept, "ConfigMap") if not hook_of(cm)))
