@@ -124,6 +124,11 @@ c.check("helm lint --strict", lint.returncode == 0, lint.stdout + lint.stderr)
 lint_image = run([HELM, "lint", "--strict", CHART, "--set", "migrations.fromImage=true"])
 c.check("helm lint --strict (image-baked)", lint_image.returncode == 0, lint_image.stdout + lint_image.stderr)
 
+for ci_values in sorted(os.listdir(os.path.join(CHART, "ci"))):
+    ci_lint = run([HELM, "lint", "--strict", CHART, "-f", os.path.join(CHART, "ci", ci_values)])
+    c.check("helm lint --strict with ci/" + ci_values, ci_lint.returncode == 0, ci_lint.stdout + ci_lint.stderr)
+    render("ci/" + ci_values, ["-f", os.path.join(CHART, "ci", ci_values)])
+
 package = run([HELM, "package", CHART, "--destination", tmp])
 c.check("helm package", package.returncode == 0, package.stderr)
 tgz = [f for f in os.listdir(tmp) if f.endswith(".tgz")]
@@ -131,7 +136,7 @@ if tgz:
     with tarfile.open(os.path.join(tmp, tgz[0])) as t:
         members = t.getnames()
     c.check("the packaged chart carries no migrations", not [m for m in members if m.endswith(".sql")], str(members))
-    c.check("the packaged chart carries no examples", not [m for m in members if "/examples/" in m], str(members))
+    c.check("the packaged chart carries no test values", not [m for m in members if "/ci/" in m], str(members))
 c.check("no files/migrations in the chart", not os.path.lexists(os.path.join(CHART, "files", "migrations")))
 
 with open(os.path.join(CHART, "Chart.yaml")) as f:
