@@ -7,6 +7,7 @@ the rendered objects (names, hooks, content-addressed ConfigMaps, RBAC,
 tokens, rollback)."""
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -16,7 +17,8 @@ import tempfile
 
 import yaml
 
-from support import HELM, HERE, REPO, Checks, documents, example_migrations, pod_specs, restricted, run, schema_errors
+from support import (HELM, HERE, REPO, Checks, documents, example_migrations, pod_specs, policy_errors, restricted, run,
+                     schema_errors)
 
 CHART = os.path.join(REPO, "charts", "lockstep")
 c = Checks()
@@ -123,6 +125,11 @@ c.check("helm lint --strict", lint.returncode == 0, lint.stdout + lint.stderr)
 lint_image = run([HELM, "lint", "--strict", CHART, "--set", "migrations.fromImage=true"])
 c.check("helm lint --strict (image-baked)", lint_image.returncode == 0, lint_image.stdout + lint_image.stderr)
 
+for ci_values in sorted(os.listdir(os.path.join(CHART, "ci"))):
+    ci_lint = run([HELM, "lint", "--strict", CHART, "-f", os.path.join(CHART, "ci", ci_values)])
+    c.check("helm lint --strict with ci/" + ci_values, ci_lint.returncode == 0, ci_lint.stdout + ci_lint.stderr)
+    render("ci/" + ci_values, ["-f", os.path.join(CHART, "ci", ci_values)])
+
 package = run([HELM, "package", CHART, "--destination", tmp])
 c.check("helm package", package.returncode == 0, package.stderr)
 tgz = [f for f in os.listdir(tmp) if f.endswith(".tgz")]
@@ -130,7 +137,7 @@ if tgz:
     with tarfile.open(os.path.join(tmp, tgz[0])) as t:
         members = t.getnames()
     c.check("the packaged chart carries no migrations", not [m for m in members if m.endswith(".sql")], str(members))
-    c.check("the packaged chart carries no examples", not [m for m in members if "/examples/" in m], str(members))
+    c.check("the packaged chart carries no test values", not [m for m in members if "/ci/" in m], str(members))
 c.check("no files/migrations in the chart", not os.path.lexists(os.path.join(CHART, "files", "migrations")))
 
 with open(os.path.join(CHART, "Chart.yaml")) as f:
@@ -205,6 +212,13 @@ c.check("two migration sets give two ConfigMap names", pods_cm and other_cm and
 again = render("example again", ["-f", EXAMPLE])
 c.check("the same migrations give the same ConfigMap name",
         [cm["metadata"]["name"] for cm in find(again, "ConfigMap")] == [cm["metadata"]["name"] for cm in cms])
+weights = render("hook weights", ["-f", OTHER, "--set", "migrate.hookWeight=-30", "--set", "rollback.hook.enabled=true",
+                                   "--set", "rollback.hook.hookWeight=5"])
+weight_of = {(o["kind"], hook_of(o)): int(o["metadata"]["annotations"]["helm.sh/hook-weight"]) for o in weights if hook_of(o)}
+c.check("hook weights: RBAC, then the ConfigMap, then the Jobs, whatever their weights",
+        weight_of.get(("Role", "pre-install,pre-upgrade,pre-rollback")) == -50 and
+        weight_of.get(("ConfigMap", "pre-install,pre-upgrade,pre-rollback")) == -40 and
+        weight_of.get(("Job", "pre-install,pre-upgrade")) == -30 and weight_of.get(("Job", "pre-rollback")) == 5, str(weight_of))
 not_kept = render("keepOldConfigMaps=false", ["-f", OTHER, "--set", "migrations.keepOldConfigMaps=false"])
 c.check("keepOldConfigMaps=false: no resource-policy",
         all("annotations" not in cm["metadata"] for cm in find(not_kept, "ConfigMap") if not hook_of(cm)))
@@ -438,6 +452,46 @@ if c.check("admission policy: a policy and its binding", len(policies) == 1 and 
             any("object.spec == oldObject.spec" in v["expression"] for v in spec["validations"]) and
             any("labels" in v["expression"] for v in spec["validations"]) and
             any("startsWith(variables.prefix)" in v["expression"] for v in spec["validations"]))
+    # The policy's CEL, evaluated against the PATCHes lockstep sends and the ones it must not.
+    pod = {"metadata": {"name": "shop-7d9", "labels": {"app": "shop"}, "annotations": {"team": "db", "lockstep.dev/status": "running"},
+                        "ownerReferences": [{"kind": "ReplicaSet", "name": "shop-7d"}]},
+           "spec": {"containers": [{"name": "app", "image": "shop:1"}]}}
+    def changed(**what):
+        new = json.loads(json.dumps(pod))
+        for key, value in what.items():
+            section, field = key.split("__")
+            if value is None:
+                new[section].pop(field, None)
+            else:
+                new[section][field] = value
+        return new
+    lockstep_sa = {"userInfo": {"username": "system:serviceaccount:shop:r-lockstep"}, "subResource": ""}
+    hook_sa = {"userInfo": {"username": "system:serviceaccount:shop:r-lockstep-hook"}, "subResource": ""}
+    own = dict(pod["metadata"]["annotations"], **{"lockstep.dev/status": "succeeded", "lockstep.dev/revision": "3f2a9c1e7b4d"})
+    cases = [
+        ("lockstep sets its annotations", lockstep_sa, changed(metadata__annotations=own), pod, True),
+        ("the hook Job sets its annotations", hook_sa, changed(metadata__annotations=own), pod, True),
+        ("lockstep removes one of its annotations", lockstep_sa,
+         changed(metadata__annotations={"team": "db"}), pod, True),
+        ("lockstep annotates a pod without annotations", lockstep_sa,
+         changed(metadata__annotations={"lockstep.dev/status": "running"}), changed(metadata__annotations=None), True),
+        ("lockstep changes an image", lockstep_sa, changed(spec__containers=[{"name": "app", "image": "evil:1"}]), pod, False),
+        ("lockstep adds a label", lockstep_sa, changed(metadata__labels={"app": "shop", "x": "y"}), pod, False),
+        ("lockstep drops the labels", lockstep_sa, changed(metadata__labels=None), pod, False),
+        ("lockstep changes a foreign annotation", lockstep_sa, changed(metadata__annotations=dict(own, team="ops")), pod, False),
+        ("lockstep removes a foreign annotation", lockstep_sa,
+         changed(metadata__annotations={"lockstep.dev/status": "running"}), pod, False),
+        ("lockstep adds a look-alike annotation", lockstep_sa,
+         changed(metadata__annotations=dict(own, **{"lockstep.dev.evil/x": "1"})), pod, False),
+        ("lockstep adds a finalizer", lockstep_sa, changed(metadata__finalizers=["x"]), pod, False),
+        ("lockstep drops the owner", lockstep_sa, changed(metadata__ownerReferences=None), pod, False),
+        ("lockstep patches pods/status", dict(lockstep_sa, subResource="status"), pod, pod, False),
+        ("anyone else is not matched", {"userInfo": {"username": "system:serviceaccount:shop:app"}, "subResource": ""},
+         changed(spec__containers=[]), pod, "skipped"),
+    ]
+    errors = policy_errors(policies[0], [{"name": n, "request": r, "object": o, "oldObject": old, "allowed": a}
+                                         for n, r, o, old, a in cases])
+    c.check("admission policy: its CEL allows lockstep's own annotations and nothing else", not errors, "; ".join(errors))
 refused("admission policy before Kubernetes 1.30", ["-f", EXAMPLE, "--set", "admissionPolicy.enabled=true", "--kube-version", "1.29.0"],
         "1.30")
 objs = render("pod options", ["-f", values_file("pod", {

@@ -137,7 +137,7 @@ except jsonschema.ValidationError as e:
     c.check("values.yaml matches values.schema.json", False, str(e))
 
 # 6. yamllint over the plain YAML (templates are not YAML until rendered).
-lint_targets = [MANIFESTS, os.path.join(chart, "values.yaml"), os.path.join(chart, "Chart.yaml"),
+lint_targets = [MANIFESTS, os.path.join(chart, "values.yaml"), os.path.join(chart, "Chart.yaml"), os.path.join(chart, "ci"),
                 os.path.join(REPO, "tests", "deploy", "app-chart", "Chart.yaml"),
                 os.path.join(REPO, "tests", "deploy", "app-chart", "values.yaml")]
 lint = run(["yamllint", "-c", os.path.join(REPO, ".yamllint")] + lint_targets)

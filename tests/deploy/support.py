@@ -63,6 +63,16 @@ def schema_errors(objects):
     return bad
 
 
+def policy_errors(policy, cases):
+    """Cases of a ValidatingAdmissionPolicy whose CEL outcome is not the expected one."""
+    result = run(["node", os.path.join(HERE, "admission_policy.mjs"), os.path.join(TOOLS, "node_modules")],
+                 input=json.dumps({"policy": policy, "cases": cases}))
+    bad = [line for line in result.stdout.splitlines() if not line.startswith("ok ")]
+    if result.returncode != 0 and not bad:
+        bad = ["evaluator failed: " + result.stderr.strip()]
+    return bad
+
+
 def pod_specs(obj):
     """(where, pod spec) for every pod template an object holds."""
     spec = obj.get("spec") or {}

@@ -214,6 +214,12 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- end -}}
 {{- end -}}
 
+{{/* The lowest weight of the hook Jobs: the hook-time ConfigMap goes 10 and
+     the RBAC 20 below it, whatever the Jobs' weights. */}}
+{{- define "lockstep.firstHookWeight" -}}
+{{- min (int .Values.migrate.hookWeight) (int .Values.rollback.hook.hookWeight) -}}
+{{- end -}}
+
 {{/* The events a hook-time copy (ConfigMap, RBAC) is needed for. */}}
 {{- define "lockstep.hookEvents" -}}
 {{- $events := list -}}
