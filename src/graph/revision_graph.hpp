@@ -17,7 +17,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace lockstep::graph {
@@ -91,13 +90,18 @@ private:
     std::vector<int> dependents;
   };
 
+  int find_node(std::string_view id) const;  // -1 when absent
+  void index_ids();
   void link();
   void order_and_check_cycles();
   template <typename Edges>
   NodeSet reach(const std::vector<int>& from, Edges edges) const;
 
   std::vector<Node> m_nodes;
-  std::unordered_map<std::string, int> m_by_id;
+  // Open addressing over node indices (-1: empty), a power of two at least
+  // twice the node count: one allocation for every id, where a map would
+  // make one per node on every start.
+  std::vector<int> m_id_slots;
   std::vector<std::pair<std::string, int>> m_by_label;  // sorted by label
   // Sorted ids for prefix look-ups, built on the first one (most runs
   // never resolve a prefix, and sorting 10,000 ids is not free).
