@@ -28,13 +28,11 @@ std::string origin_suffix(const NodeSpec& spec)
 
 RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
 {
-  m_nodes.reserve(specs.size());
-  for (auto& spec : specs) {
-    m_nodes.push_back(Node{std::move(spec), {}, {}, {}, {}});
-  }
+  m_specs = std::move(specs);
+  m_nodes.resize(m_specs.size());
   index_ids();
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    for (const auto& label : m_nodes[i].spec.branch_labels) {
+    for (const auto& label : m_specs[i].branch_labels) {
       m_by_label.emplace_back(label, static_cast<int>(i));
     }
   }
@@ -72,15 +70,15 @@ void RevisionGraph::index_ids()
   m_id_slots.assign(slots, -1);
   const size_t mask = slots - 1;
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    const std::string& id = m_nodes[i].spec.id;
+    const std::string& id = m_specs[i].id;
     for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
       if (m_id_slots[s] < 0) {
         m_id_slots[s] = static_cast<int>(i);
         break;
       }
-      if (m_nodes[m_id_slots[s]].spec.id == id) {
-        const NodeSpec& a = m_nodes[m_id_slots[s]].spec;
-        const NodeSpec& b = m_nodes[i].spec;
+      if (m_specs[m_id_slots[s]].id == id) {
+        const NodeSpec& a = m_specs[m_id_slots[s]];
+        const NodeSpec& b = m_specs[i];
         throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
       }
     }
@@ -92,7 +90,7 @@ int RevisionGraph::find_node(std::string_view id) const
   const size_t mask = m_id_slots.size() - 1;
   for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
     const int node = m_id_slots[s];
-    if (node < 0 || m_nodes[node].spec.id == id) {
+    if (node < 0 || m_specs[node].id == id) {
       return node;
     }
   }
@@ -102,27 +100,28 @@ void RevisionGraph::link()
 {
   for (size_t i = 0; i < m_nodes.size(); ++i) {
     Node& node = m_nodes[i];
+    const NodeSpec& spec = m_specs[i];
     int self = static_cast<int>(i);
-    for (const auto& parent_id : node.spec.parents) {
+    for (const auto& parent_id : spec.parents) {
       const int parent = find_node(parent_id);
       if (parent < 0) {
-        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " revises unknown revision " + parent_id);
+        throw_usage("revision " + spec.id + origin_suffix(spec) + " revises unknown revision " + parent_id);
       }
       if (std::find(node.parents.begin(), node.parents.end(), parent) == node.parents.end()) {
         node.parents.push_back(parent);
         m_nodes[parent].children.push_back(self);
       }
     }
-    for (const auto& dep_id : node.spec.depends_on) {
+    for (const auto& dep_id : spec.depends_on) {
       int dep = find_node(dep_id);
       if (dep < 0) {
         dep = lookup(m_by_label, dep_id);
       }
       if (dep < 0) {
-        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " depends on unknown revision " + dep_id);
+        throw_usage("revision " + spec.id + origin_suffix(spec) + " depends on unknown revision " + dep_id);
       }
       if (dep == self) {
-        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " depends on itself");
+        throw_usage("revision " + spec.id + origin_suffix(spec) + " depends on itself");
       }
       if (std::find(node.dependencies.begin(), node.dependencies.end(), dep) == node.dependencies.end()) {
         node.dependencies.push_back(dep);
@@ -233,7 +232,7 @@ std::vector<int> RevisionGraph::find_prefix(std::string_view prefix) const
   if (m_sorted_ids.empty() && !m_nodes.empty()) {
     m_sorted_ids.reserve(m_nodes.size());
     for (size_t i = 0; i < m_nodes.size(); ++i) {
-      m_sorted_ids.emplace_back(m_nodes[i].spec.id, static_cast<int>(i));
+      m_sorted_ids.emplace_back(m_specs[i].id, static_cast<int>(i));
     }
     std::sort(m_sorted_ids.begin(), m_sorted_ids.end());
   }

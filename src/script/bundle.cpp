@@ -204,7 +204,8 @@ struct ChunkEntry {
 };
 
 // The bundle's bytes, kept for its chunks: each inflated on first use, once,
-// whichever thread asks first.
+// whichever thread asks first. Never freed (LazyText's promise): a process
+// loads its migrations once.
 class BundleChunks final : public TextSource {
 public:
   BundleChunks(std::string bytes, std::string path) : m_bytes(std::move(bytes)), m_path(std::move(path)) {}
@@ -402,7 +403,7 @@ std::vector<ChunkEntry> check_layout(std::string_view bytes, const std::string& 
 }
 
 std::vector<Revision> read_index(std::string_view index, const std::string& path, uint32_t count,
-                                 const std::shared_ptr<const BundleChunks>& source,
+                                 const BundleChunks* source,
                                  const std::vector<ChunkEntry>& chunks)
 {
   IndexReader in(index, path);
@@ -498,7 +499,7 @@ size_t uncompressed_size(std::string_view bytes)
 
 std::vector<Revision> decode_bundle(std::string bytes, const std::string& path)
 {
-  auto source = std::make_shared<BundleChunks>(std::move(bytes), path);
+  auto* source = new BundleChunks(std::move(bytes), path);  // never freed: see BundleChunks
   const std::string_view file = source->bytes();
   std::string_view compressed_index;
   std::vector<ChunkEntry> chunks = check_layout(file, path, compressed_index);

@@ -4,23 +4,25 @@
 // until something reads them.
 //
 // LazyText promises: view() gives the same bytes whichever way the text is
-// held; size() and empty() never read the source; copies are cheap (they
-// share the source) and any number of threads may read one LazyText at once
-// (the source inflates each chunk once, under its own lock). A source that
-// cannot produce a chunk (a crafted bundle whose checksum still matches)
-// throws Error(usage) from view(), naming the bundle.
+// held; size() and empty() never read the source; copies of a text read
+// from a source share it, and any number of threads may read one LazyText
+// at once (the source inflates each chunk once, under its own lock). A
+// source lives until the process ends (a process loads its migrations
+// once), so a LazyText never outlives it. A source that cannot produce a
+// chunk (a crafted bundle whose checksum still matches) throws Error(usage)
+// from view(), naming the bundle. At 24 bytes it is smaller than the
+// std::string it replaces: 10,000 revisions hold three each.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
-#include <memory>
 #include <string>
 #include <string_view>
 
 namespace lockstep::script {
 
 // Where lazily read text lives: chunks of bytes, produced on first use and
-// valid for as long as the source lives.
+// valid for as long as the process runs.
 class TextSource {
 public:
   virtual ~TextSource() = default;
@@ -30,32 +32,44 @@ public:
 class LazyText {
 public:
   LazyText() = default;
-  LazyText(std::string text) : m_text(std::move(text)) {}  // NOLINT: implicit, like the std::string it replaces
-  LazyText(const char* text) : m_text(text) {}             // NOLINT
+  LazyText(const std::string& text) { assign(text); }  // NOLINT: implicit, like the std::string it replaces
+  LazyText(const char* text) { assign(text); }         // NOLINT
   // `size` bytes at `offset` of chunk `chunk` of `source`.
-  LazyText(std::shared_ptr<const TextSource> source, uint32_t chunk, uint32_t offset, uint32_t size)
-    : m_source(std::move(source)), m_chunk(chunk), m_offset(offset), m_size(size)
-  {
-  }
+  LazyText(const TextSource* source, uint32_t chunk, uint32_t offset, uint32_t size);
+  LazyText(const LazyText& other);
+  LazyText(LazyText&& other) noexcept;
+  LazyText& operator=(const LazyText& other);
+  LazyText& operator=(LazyText&& other) noexcept;
+  ~LazyText();
 
   std::string_view view() const
   {
-    return m_source ? m_source->chunk(m_chunk).substr(m_offset, m_size) : std::string_view(m_text);
+    return m_source ? m_source->chunk(m_where.at.chunk).substr(m_where.at.offset, m_size)
+                    : std::string_view(m_where.owned, m_size);
   }
   operator std::string_view() const { return view(); }  // NOLINT: reads where a string did
   std::string str() const { return std::string(view()); }
 
-  size_t size() const { return m_source ? m_size : m_text.size(); }
-  bool empty() const { return size() == 0; }
+  size_t size() const { return m_size; }
+  bool empty() const { return m_size == 0; }
 
   friend bool operator==(const LazyText& a, std::string_view b) { return a.view() == b; }
   friend bool operator!=(const LazyText& a, std::string_view b) { return a.view() != b; }
 
 private:
-  std::string m_text;
-  std::shared_ptr<const TextSource> m_source;
-  uint32_t m_chunk = 0;
-  uint32_t m_offset = 0;
+  void assign(std::string_view text);
+  void swap(LazyText& other) noexcept;
+
+  struct At {
+    uint32_t chunk;
+    uint32_t offset;
+  };
+  union Where {
+    char* owned;  // with no source: the bytes, or null when empty
+    At at;        // with a source
+  };
+  const TextSource* m_source = nullptr;
+  Where m_where{nullptr};
   uint32_t m_size = 0;
 };
 
