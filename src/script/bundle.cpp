@@ -210,11 +210,20 @@ class BundleChunks final : public TextSource {
 public:
   BundleChunks(std::string bytes, std::string path) : m_bytes(std::move(bytes)), m_path(std::move(path)) {}
 
-  void set_chunks(std::vector<ChunkEntry> chunks)
+  // Keeps each chunk's compressed bytes on its own and lets the file go:
+  // a chunk's compressed bytes are freed once it is inflated, so a command
+  // that reads every section (planning) never holds both forms of them.
+  void set_chunks(const std::vector<ChunkEntry>& chunks)
   {
-    m_chunks = std::move(chunks);
-    m_inflated.resize(m_chunks.size());
-    m_ready = std::make_unique<std::atomic<const std::string*>[]>(m_chunks.size());
+    m_compressed.reserve(chunks.size());
+    m_sizes.reserve(chunks.size());
+    for (const auto& chunk : chunks) {
+      m_compressed.emplace_back(std::string_view(m_bytes).substr(chunk.offset, chunk.compressed));
+      m_sizes.push_back(chunk.size);
+    }
+    std::string().swap(m_bytes);
+    m_inflated.resize(chunks.size());
+    m_ready = std::make_unique<std::atomic<const std::string*>[]>(chunks.size());
   }
 
   std::string_view bytes() const { return m_bytes; }
@@ -226,13 +235,13 @@ public:
     }
     std::lock_guard<std::mutex> lock(m_mutex);
     if (!m_inflated[index]) {
-      const ChunkEntry& entry = m_chunks[index];
-      auto text = std::make_unique<std::string>(entry.size, '\0');
+      auto text = std::make_unique<std::string>(m_sizes[index], '\0');
       std::string why;
-      if (!inflate_exactly(std::string_view(m_bytes).substr(entry.offset, entry.compressed), *text, why)) {
+      if (!inflate_exactly(m_compressed[index], *text, why)) {
         throw_usage(m_path + ": corrupt migration bundle: cannot decompress chunk " + std::to_string(index) + " (" +
                     why + "); write it again with 'lockstep bundle'");
       }
+      std::string().swap(m_compressed[index]);
       m_inflated[index] = std::move(text);
       m_ready[index].store(m_inflated[index].get(), std::memory_order_release);
     }
@@ -240,9 +249,10 @@ public:
   }
 
 private:
-  std::string m_bytes;
+  std::string m_bytes;  // the file, until set_chunks
   std::string m_path;
-  std::vector<ChunkEntry> m_chunks;
+  mutable std::vector<std::string> m_compressed;  // per chunk, until inflated
+  std::vector<uint32_t> m_sizes;                  // per chunk, inflated
   mutable std::mutex m_mutex;
   mutable std::vector<std::unique_ptr<std::string>> m_inflated;
   std::unique_ptr<std::atomic<const std::string*>[]> m_ready;
