@@ -478,10 +478,11 @@ std::vector<Revision> read_index(std::string_view index, const std::string& path
     if (end > chunks[chunk].size) {
       in.corrupt("the sections of revision " + rev.id + " run past the end of chunk " + std::to_string(chunk));
     }
-    const auto at = static_cast<uint32_t>(offset);
+    const auto at = static_cast<uint32_t>(offset);  // within the chunk's size, checked above
+    const auto upgrade_at = static_cast<uint32_t>(offset + kChecksumSize);
     rev.checksum = LazyText(source, chunk, at, static_cast<uint32_t>(kChecksumSize));
-    rev.upgrade_sql = LazyText(source, chunk, at + kChecksumSize, upgrade_size);
-    rev.downgrade_sql = LazyText(source, chunk, at + kChecksumSize + upgrade_size, downgrade_size);
+    rev.upgrade_sql = LazyText(source, chunk, upgrade_at, upgrade_size);
+    rev.downgrade_sql = LazyText(source, chunk, upgrade_at + upgrade_size, downgrade_size);
     offset = end;
     --left_in_chunk;
   }
