@@ -94,12 +94,12 @@ struct StepBatch {
   std::string run_by;
 };
 
-// How migration statements run (README.md, "Configuration": statement_timeout, ddl_lock_timeout).
 // How a connection reaches PostgreSQL. Behind transaction (or statement)
 // pooling each transaction may run on another server connection, so nothing
 // session-level holds: advisory locks, LISTEN, SET.
 enum class Pooling { none, session, transaction };
 
+// How migration statements run (README.md, "Configuration": statement_timeout, ddl_lock_timeout).
 struct RunLimits {
   std::optional<std::chrono::milliseconds> statement_timeout;
   std::optional<std::chrono::milliseconds> ddl_lock_timeout;  // PostgreSQL lock_timeout
