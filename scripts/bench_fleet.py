@@ -207,49 +207,47 @@ class Fleet:
         return tid + "." if self.kind == "schemas" else ""
 
     def state_sql(self, tid):
-        p = self.prefix(tid)
-        return ("SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = '{p}accounts'::regclass "
+        """One row: the target, whether the column and the index are there, both tools' version rows."""
+        return ("SELECT '{t}', (SELECT count(*) FROM pg_attribute WHERE attrelid = '{p}accounts'::regclass "
                 "AND attname = 'plan' AND NOT attisdropped) = 1, to_regclass('{p}accounts_plan') IS NOT NULL, "
                 "(SELECT version_num FROM {p}lockstep_version), (SELECT version_num FROM {p}alembic_version)"
-                .format(p=p))
+                .format(t=tid, p=self.prefix(tid)))
 
     def reset_sql(self, tid):
-        p = self.prefix(tid)
-        sql_list = ["DROP INDEX IF EXISTS {p}accounts_plan", "ALTER TABLE {p}accounts DROP COLUMN IF EXISTS plan",
-                "UPDATE {p}lockstep_version SET version_num = 'r0001'",
-                "DELETE FROM {p}lockstep_applied WHERE revision = 'r0002'",
-                "UPDATE {p}alembic_version SET version_num = 'r0001'"]
-        return [sql.format(p=p) for sql in sql_list]
+        return ("DROP INDEX IF EXISTS {p}accounts_plan; ALTER TABLE {p}accounts DROP COLUMN IF EXISTS plan; "
+                "UPDATE {p}lockstep_version SET version_num = 'r0001'; "
+                "DELETE FROM {p}lockstep_applied WHERE revision = 'r0002'; "
+                "UPDATE {p}alembic_version SET version_num = 'r0001';".format(p=self.prefix(tid)))
 
     def check_and_reset(self, ran, tool):
         """Checks that exactly the targets in `ran` have r0002, applied by `tool` (its version row says
-        so, the other tool's does not; psql writes none), then puts them back at r0001. Untimed."""
+        so, the other tool's does not; psql writes none), then puts them back at r0001. Untimed; two
+        round trips per database."""
+        untouched = (False, False, "r0001", "r0001")
+
         def one_database(db, tids):
             conn = psycopg2.connect(self.url(db))
             try:
                 with conn, conn.cursor() as cur:
-                    states = []
-                    for tid in tids:
-                        cur.execute(self.state_sql(tid))
-                        state = cur.fetchone()
-                        states.append((tid, state))
-                        if state != (False, False, "r0001", "r0001"):
-                            for sql in self.reset_sql(tid):
-                                cur.execute(sql)
+                    cur.execute(" UNION ALL ".join(self.state_sql(tid) for tid in tids))
+                    states = [(row[0], tuple(row[1:])) for row in cur.fetchall()]
+                    changed = [tid for tid, state in states if state != untouched]
+                    if changed:
+                        cur.execute(" ".join(self.reset_sql(tid) for tid in changed))
                     return states
             finally:
                 conn.close()
 
         applied = (True, True, "r0002" if tool == "lockstep" else "r0001", "r0002" if tool == "alembic" else "r0001")
-        untouched = (False, False, "r0001", "r0001")
         ran = set(ran)
         with ThreadPoolExecutor(4) as pool:
             groups = list(self.by_database(self.ids).items())
             states = [s for part in pool.map(lambda g: one_database(*g), groups) for s in part]
         wrong = [tid for tid, state in states if state != (applied if tid in ran else untouched)]
-        if wrong:
+        if wrong or len(states) != len(self.ids):
             sys.exit("bench fleet: after %s on the %s fleet, %d of %d target(s) are not as expected, e.g. %s: %r"
-                     % (tool, self.kind, len(wrong), len(states), wrong[0], dict(states)[wrong[0]]))
+                     % (tool, self.kind, len(wrong), len(self.ids), wrong[:1], dict(states).get(wrong[0])
+                        if wrong else "missing"))
 
 
 # ----------------------------------------------------------------- set-up
@@ -260,59 +258,64 @@ def base_env(work):
 
 
 def create_fleets(server, work, migrations, n_schemas, n_databases, password):
-    """Both fleets at r0001, for lockstep (its own run) and for Alembic (its version row). Untimed."""
+    """Both fleets at r0001, for lockstep (its own runs) and for Alembic (its version row). Untimed; the
+    databases are copied from a template on a thread of their own while lockstep fills the schemas."""
     env = dict(base_env(work), BENCH_PGPASSWORD=password)
-    admin = psycopg2.connect(server.url)
-    admin.autocommit = True
-    cur = admin.cursor()
-
     schemas = Fleet("schemas", server, ["tenant_%04d" % i for i in range(n_schemas)], work, password)
-    cur.execute("CREATE DATABASE tenants")
-    with psycopg2.connect(schemas.url("tenants")) as conn, conn.cursor() as c:
-        for tid in schemas.ids:
-            c.execute("CREATE SCHEMA %s" % tid)
-    # lockstep's own fleet run applies r0001 everywhere (and warms the server up).
-    run_checked([LOCKSTEP, "--database-url", schemas.url("tenants"), "--migrations", migrations, "--parallel", "4",
-                 "--log-level", "warn"] + schemas.fleet_args() + ["upgrade", "r0001"], env, work)
-
     databases = Fleet("databases", server, ["tenant_db_%03d" % i for i in range(n_databases)], work, password)
     databases.write_fleet_file()
-    cur.execute("CREATE DATABASE tenant_template")
+    admin(server, "CREATE DATABASE tenants", "CREATE DATABASE tenant_template")
     run_checked([LOCKSTEP, "--database-url", databases.url("tenant_template"), "--migrations", migrations,
-                 "--log-level", "warn", "upgrade", "r0001"], env, work)
+                 "--log-level", "warn", "upgrade", "r0001"], env)
     stamp_alembic(databases.url("tenant_template"), [""])
-    stamp_alembic(schemas.url("tenants"), [tid + "." for tid in schemas.ids])
 
-    def create(tid):
-        c = admin_connection(server)
-        try:
-            c.cursor().execute("CREATE DATABASE %s TEMPLATE tenant_template" % tid)
-        finally:
-            c.close()
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(create, databases.ids))
-    admin.close()
+    def copy_template():
+        for tid in databases.ids:
+            admin(server, "CREATE DATABASE %s TEMPLATE tenant_template" % tid)
+        log("%d databases copied from tenant_template" % len(databases.ids))
+
+    with ThreadPoolExecutor(1) as pool:
+        copies = pool.submit(copy_template)
+        with psycopg2.connect(schemas.url("tenants")) as conn, conn.cursor() as cur:
+            cur.execute(" ".join("CREATE SCHEMA %s;" % tid for tid in schemas.ids))
+        conn.close()
+        # lockstep's own fleet run applies r0001 to every schema.
+        run_checked([LOCKSTEP, "--database-url", schemas.url("tenants"), "--migrations", migrations,
+                     "--parallel", "4", "--log-level", "warn"] + schemas.fleet_args() + ["upgrade", "r0001"], env)
+        stamp_alembic(schemas.url("tenants"), [tid + "." for tid in schemas.ids])
+        log("%d schemas at r0001" % len(schemas.ids))
+        copies.result()
     return schemas, databases
 
 
-def admin_connection(server):
+def admin(server, *statements):
     conn = psycopg2.connect(server.url)
     conn.autocommit = True
-    return conn
+    try:
+        for sql in statements:
+            conn.cursor().execute(sql)
+    finally:
+        conn.close()
+
+
+STARTED = time.time()
+
+
+def log(message):
+    print("bench fleet: %5.0f s: %s" % (time.time() - STARTED, message), file=sys.stderr, flush=True)
 
 
 def stamp_alembic(url, prefixes):
     """What `alembic stamp r0001` writes: the version table in Alembic's layout and one row."""
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        for p in prefixes:
-            cur.execute("CREATE TABLE %salembic_version (version_num VARCHAR(32) NOT NULL, "
-                        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))" % p)
-            cur.execute("INSERT INTO %salembic_version VALUES ('r0001')" % p)
+        cur.execute(" ".join("CREATE TABLE {p}alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT "
+                             "alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO {p}alembic_version "
+                             "VALUES ('r0001');".format(p=p) for p in prefixes))
     conn.close()
 
 
-def run_checked(cmd, env, cwd):
-    r = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def run_checked(cmd, env):
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         sys.exit("bench fleet: set-up failed (exit %d): %s" % (r.returncode, r.stderr[-3000:]))
 
@@ -404,10 +407,10 @@ def label(tool, fleet, parallel, sampled):
     }[tool]
 
 
-def report(fleets, results, sampled, args, started, load_start):
+def report(fleets, results, sampled, args, load_start):
     lines = []
     out = lines.append
-    minutes = (time.time() - started) / 60
+    minutes = (time.time() - STARTED) / 60
     out("lockstep fleet benchmark (issue 15): %d rounds, order alternating; one pending revision per target "
         "(ADD COLUMN ... NOT NULL DEFAULT and CREATE INDEX on a %d-row table)" % (args.rounds, ROWS))
     out("%s, PostgreSQL 15 on 127.0.0.1 (fsync on, TCP + scram), %s, %d cores, load average %.1f at the start, "
@@ -467,7 +470,6 @@ def main():
     if not os.path.exists(ALEMBIC):
         sys.exit("bench fleet: %s is missing (Debian's alembic; scripts/bootstrap installs it)" % ALEMBIC)
 
-    started = time.time()
     load_start = os.getloadavg()[0]
     work = tempfile.mkdtemp(prefix="lockstep-bench-fleet-")
     os.chmod(work, 0o755)
@@ -482,8 +484,7 @@ def main():
         up_sql = os.path.join(work, "r0002.sql")
         with open(up_sql, "w") as f:
             f.write(PENDING_UP + "\n")
-        print("bench fleet: creating %d tenant schemas and %d databases ..." % (args.schemas, args.databases),
-              file=sys.stderr)
+        log("creating %d tenant schemas and %d databases" % (args.schemas, args.databases))
         fleets = create_fleets(server, work, migrations, args.schemas, args.databases, password)
         runs = Runs(work, migrations, alembic_ini, up_sql, password, args.parallel)
         runs.measure_psql_rss(fleets[1])
@@ -502,8 +503,7 @@ def main():
             for fleet in fleets:
                 for tool in (TOOLS if rnd % 2 == 0 else tuple(reversed(TOOLS))):
                     ids = sample(fleet.ids, sampled[fleet.kind][tool])
-                    print("bench fleet: %5.0f s: round %d/%d, %s, %s on %d target(s)" % (time.time() - started, rnd + 1, args.rounds, fleet.kind,
-                                                                                tool, len(ids)), file=sys.stderr)
+                    log("round %d/%d, %s, %s on %d target(s)" % (rnd + 1, args.rounds, fleet.kind, tool, len(ids)))
                     with sampler:
                         seconds, rss = run_of[tool](fleet, ids)
                     fleet.check_and_reset(ids, checked_as[tool])
@@ -513,7 +513,7 @@ def main():
                     r["conns"].append(sampler.peak)
                     r["rss"].append(rss)
         sampler.conn.close()
-        text = report(fleets, results, sampled, args, started, load_start)
+        text = report(fleets, results, sampled, args, load_start)
         print(text)
         os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
         with open(os.path.join(REPO, "build", "bench-fleet-results.txt"), "w") as f:
