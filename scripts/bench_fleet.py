@@ -17,13 +17,15 @@ run does the same work.
   b. lockstep once per target, a sequential shell-style loop (a sample);
   c. `alembic -x tenant=<id> upgrade head` once per target, sequentially, with
      an env.py that sets the search_path (schemas) or the database (databases)
-     from -x, as Alembic's multi-tenant recipe does (a sample: ~1 s each);
+     from -x, as Alembic's multi-tenant recipe does (a sample: a second or
+     more each);
   d. the floor: the same SQL by psql, one psql per target (`psql -1 -f`, one
      connection and one transaction each), P at once, like lockstep's pool.
 
 Targets per second, peak client connections on the server (pg_stat_activity,
 sampled every few ms during the run) and peak RSS of the process under test
-(per process for the loops and the floor). Rounds interleave the four and
+(GNU time; the largest process of a loop; psql's once, apart from the timed
+floor, which GNU time would slow down). Rounds interleave the four and
 alternate their order; a ratio is the median of the per-round ratios (paired).
 Targets of issue 15: the fleet run at least 20x the Alembic loop and within
 1.5x of the psql floor.
@@ -395,6 +397,11 @@ class Runs:
 
 # ------------------------------------------------------------------ report
 
+def alembic_version():
+    import alembic
+    return alembic.__version__
+
+
 TOOLS = ("fleet", "floor", "loop", "alembic")
 
 
@@ -416,12 +423,15 @@ def report(fleets, results, sampled, args, load_start):
     out("lockstep fleet benchmark (issue 15): %d rounds, order alternating; one pending revision per target "
         "(ADD COLUMN ... NOT NULL DEFAULT and CREATE INDEX on a %d-row table)" % (args.rounds, ROWS))
     out("%s, PostgreSQL 15 on 127.0.0.1 (fsync on, TCP + scram), %s, %d cores, load average %.1f at the start, "
-        "%.1f at the end; the whole run took %.1f min"
+        "%.1f at the end; %.1f min from the start to this report"
         % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().machine, os.cpu_count(), load_start,
            os.getloadavg()[0], minutes))
     out("binary: %s" % ("static (build-static/lockstep)" if LOCKSTEP == STATIC else "dynamically linked (build/lockstep)"))
     out("ratios are medians of per-round ratios against the fleet run of the same round; loops run a sample of the "
         "targets, spread over the fleet, and report its rate")
+    out("floor: psql -X -1 -f of r0002's SQL, one psql (one connection, one transaction) per target, %d at once; "
+        "Alembic %s (Debian), env.py: -x tenant=ID sets search_path (connect_args options) and version_table_schema, "
+        "or the database" % (args.parallel, alembic_version()))
     verdicts = []
     for fleet in fleets:
         r = results[fleet.kind]
