@@ -42,7 +42,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import GNU_TIME, LOCKSTEP, PSQL, REPO, STATIC, Server, summarize  # noqa: E402
+import bench  # noqa: E402  (its server, paths and summary: one copy of each)
+from bench import GNU_TIME, PSQL, REPO, STATIC, Server, summarize  # noqa: E402
 
 import psycopg2  # noqa: E402  (Debian's python3-psycopg2, which Alembic uses too)
 
@@ -54,6 +55,7 @@ PENDING_UP = ("ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free'
               "CREATE INDEX accounts_plan ON accounts (plan);")
 PENDING_DOWN = "DROP INDEX accounts_plan;\nALTER TABLE accounts DROP COLUMN plan;"
 ALEMBIC = "/usr/bin/alembic"
+LOCKSTEP = bench.LOCKSTEP  # --lockstep replaces it
 
 
 # ---------------------------------------------------------------- the files
@@ -425,7 +427,7 @@ def report(fleets, results, sampled, args, load_start):
         "%.1f at the end; %.1f min from the start to this report"
         % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.uname().machine, os.cpu_count(), load_start,
            os.getloadavg()[0], minutes))
-    out("binary: %s" % ("static (build-static/lockstep)" if LOCKSTEP == STATIC else "dynamically linked (build/lockstep)"))
+    out("binary: %s" % ("static (build-static/lockstep)" if LOCKSTEP == STATIC else LOCKSTEP))
     out("ratios are medians of per-round ratios against the fleet run of the same round; loops run a sample of the "
         "targets, spread over the fleet, and report its rate")
     out("floor: psql -X -1 -f of r0002's SQL, one psql (one connection, one transaction) per target, %d at once; "
@@ -470,6 +472,7 @@ def report(fleets, results, sampled, args, load_start):
 # -------------------------------------------------------------------- main
 
 def main():
+    global LOCKSTEP
     parser = argparse.ArgumentParser(prog="scripts/bench fleet")
     parser.add_argument("--schemas", type=int, default=1000, help="tenant schemas in one database")
     parser.add_argument("--databases", type=int, default=200, help="tenant databases")
@@ -477,7 +480,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--loop-sample", type=int, default=50, help="targets per round of the lockstep loop")
     parser.add_argument("--alembic-sample", type=int, default=8, help="targets per round of the Alembic loop")
+    parser.add_argument("--lockstep", default=LOCKSTEP, help="the binary (default: build-static/lockstep if built, "
+                        "else build/lockstep)")
+    parser.add_argument("--results", default=os.path.join(REPO, "build", "bench-fleet-results.txt"),
+                        help="where the table is written too")
     args = parser.parse_args()
+    LOCKSTEP = os.path.abspath(args.lockstep)
+    args.results = os.path.abspath(args.results)
+    if not os.access(LOCKSTEP, os.X_OK):
+        sys.exit("bench fleet: no lockstep binary at %s (build it, or name one with --lockstep)" % LOCKSTEP)
     if not os.path.exists(ALEMBIC):
         sys.exit("bench fleet: %s is missing (Debian's alembic; scripts/bootstrap installs it)" % ALEMBIC)
 
@@ -526,8 +537,8 @@ def main():
         sampler.conn.close()
         text = report(fleets, results, sampled, args, load_start)
         print(text)
-        os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
-        with open(os.path.join(REPO, "build", "bench-fleet-results.txt"), "w") as f:
+        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+        with open(args.results, "w") as f:
             f.write(text + "\n")
     finally:
         os.chdir("/")
