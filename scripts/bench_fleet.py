@@ -17,7 +17,7 @@ run does the same work.
   b. lockstep once per target, a sequential shell-style loop (a sample);
   c. `alembic -x tenant=<id> upgrade head` once per target, sequentially, with
      an env.py that sets the search_path (schemas) or the database (databases)
-     from -x, as Alembic's multi-tenant recipe does (a sample: a second or
+     from -x, as multi-tenant Alembic setups do (a sample: a second or
      more each);
   d. the floor: the same SQL by psql, one psql per target (`psql -1 -f`, one
      connection and one transaction each), P at once, like lockstep's pool.
