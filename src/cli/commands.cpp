@@ -10,15 +10,15 @@
 #include "migrator/autogenerate.hpp"
 #include "migrator/plan_check.hpp"
 #include "migrator/schema_check.hpp"
+#include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/random_hex.hpp"
+#include "util/strings.hpp"
 #include "migrator/step_script.hpp"
 #include "script/bundle.hpp"
 #include "script/directory.hpp"
 #include "script/statements.hpp"
 #include "script/writer.hpp"
-#include "util/error.hpp"
-#include "util/sha256.hpp"
-#include "util/strings.hpp"
 
 #include <spdlog/spdlog.h>
 

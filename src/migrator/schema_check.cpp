@@ -8,7 +8,7 @@
 #include "schema/diff.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
-#include "util/sha256.hpp"
+#include "util/random_hex.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

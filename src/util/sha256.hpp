@@ -1,5 +1,7 @@
-// SHA-256 through OpenSSL's EVP interface, and random ids.
+// SHA-256 through OpenSSL's EVP interface: revision checksums and shard ids.
 #pragma once
+
+#include "util/random_hex.hpp"  // until every caller includes it itself
 
 #include <string>
 #include <string_view>
@@ -8,9 +10,5 @@ namespace lockstep::util {
 
 // Lower-case hex digest of `data`.
 std::string sha256_hex(std::string_view data);
-
-// `count` random bytes from the kernel's CSPRNG (getrandom) as lower-case
-// hex (2*count chars).
-std::string random_hex(size_t count);
 
 } // namespace lockstep::util
