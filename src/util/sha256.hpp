@@ -1,8 +1,6 @@
 // SHA-256 through OpenSSL's EVP interface: revision checksums and shard ids.
 #pragma once
 
-#include "util/random_hex.hpp"  // until every caller includes it itself
-
 #include <string>
 #include <string_view>
 

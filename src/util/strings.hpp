@@ -1,8 +1,6 @@
 // Small string helpers shared by the parser, the CLI and the SQL generators.
 #pragma once
 
-#include "util/read_file.hpp"  // until every caller includes it itself
-
 #include <string>
 #include <string_view>
 #include <vector>
