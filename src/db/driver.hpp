@@ -1,8 +1,9 @@
 // The database driver: everything lockstep asks of a database, and the only
 // way the migrator, the migration lock and `check` reach one. db::Session is
-// the PostgreSQL driver (opened with connect_postgres()); tests/unit/fake_driver.hpp is an in-memory one the
-// unit tests drive the migrator with; tests/integration/driver_conformance_test.cpp
-// runs the same cases against both.
+// the PostgreSQL driver (opened with connect_postgres());
+// tests/unit/db/fake_driver.hpp is an in-memory one the unit tests drive the
+// migrator and check's scratch databases with;
+// tests/integration/driver_conformance_test.cpp runs the same cases against both.
 //
 // The orchestrator never sees SQL errors, connections or files: it hands a
 // driver text and structured steps, and gets back state or a lockstep::Error.
