@@ -3,6 +3,7 @@
 #include "config/dotenv.hpp"
 #include "config/yaml_file.hpp"
 #include "util/error.hpp"
+#include "util/read_file.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #include "config/yaml_file.hpp"
 
 #include "util/error.hpp"
-#include "util/strings.hpp"
+#include "util/read_file.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,8 +1,9 @@
 // The database driver: everything lockstep asks of a database, and the only
 // way the migrator, the migration lock and `check` reach one. db::Session is
-// the PostgreSQL driver; tests/unit/fake_driver.hpp is an in-memory one the
-// unit tests drive the migrator with; tests/integration/driver_conformance_test.cpp
-// runs the same cases against both.
+// the PostgreSQL driver (opened with connect_postgres());
+// tests/unit/db/fake_driver.hpp is an in-memory one the unit tests drive the
+// migrator and check's scratch databases with;
+// tests/integration/driver_conformance_test.cpp runs the same cases against both.
 //
 // The orchestrator never sees SQL errors, connections or files: it hands a
 // driver text and structured steps, and gets back state or a lockstep::Error.
@@ -43,6 +44,7 @@
 //  - keep state between calls beyond its connection (the migrator re-reads).
 #pragma once
 
+#include "db/connection_url.hpp"
 #include "db/state_sql.hpp"
 #include "schema/model.hpp"
 
@@ -151,11 +153,21 @@ public:
   // lockstep's own tables; `ownership` adds owners and privileges.
   virtual schema::Model read_model(bool ownership) = 0;
 
-  // Scratch databases on the same server (`check`): created empty, dropped
-  // with whatever is connected to them, reached through connect_to().
+  // Scratch databases on the same server (`check`, autogenerate): created
+  // empty, dropped with whatever is connected to them (dropping one that is
+  // gone is no error), reached through connect_to(): a new connection with
+  // the same credentials to `database`, keeping `names` as its lockstep
+  // tables. Connecting to a database that does not exist is
+  // Error(unreachable) at once.
   virtual void create_database(const std::string& name) = 0;
   virtual void drop_database(const std::string& name) = 0;
-  virtual std::unique_ptr<Driver> connect_to(const std::string& database) = 0;
+  virtual std::unique_ptr<Driver> connect_to(const std::string& database, const TableNames& names) = 0;
 };
+
+// The PostgreSQL driver (db::Session) on `target`: connects now, retrying
+// until `connect_timeout` has passed (then Error(unreachable)). What
+// migrator/ calls instead of naming the implementation.
+std::unique_ptr<Driver> connect_postgres(const ConnectionTarget& target, const TableNames& names,
+                                         std::chrono::milliseconds connect_timeout);
 
 } // namespace lockstep::db

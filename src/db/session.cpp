@@ -34,9 +34,15 @@ std::unique_ptr<Driver> Session::reconnect()
   return std::make_unique<Session>(m_target, m_names, m_connect_timeout);
 }
 
-std::unique_ptr<Driver> Session::connect_to(const std::string& database)
+std::unique_ptr<Driver> Session::connect_to(const std::string& database, const TableNames& names)
 {
-  return std::make_unique<Session>(with_database(m_target, database), TableNames{}, m_connect_timeout);
+  return std::make_unique<Session>(with_database(m_target, database), names, m_connect_timeout);
+}
+
+std::unique_ptr<Driver> connect_postgres(const ConnectionTarget& target, const TableNames& names,
+                                         std::chrono::milliseconds connect_timeout)
+{
+  return std::make_unique<Session>(target, names, connect_timeout);
 }
 
 void Session::create_database(const std::string& name)

@@ -108,7 +108,7 @@ public:
   // Scratch databases (CREATE DATABASE / DROP DATABASE ... WITH (FORCE)).
   void create_database(const std::string& name) override;
   void drop_database(const std::string& name) override;
-  std::unique_ptr<Driver> connect_to(const std::string& database) override;
+  std::unique_ptr<Driver> connect_to(const std::string& database, const TableNames& names) override;
 
 private:
   friend class CatalogReader;  // db/catalog_reader: reads the catalog on this connection

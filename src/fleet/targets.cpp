@@ -3,6 +3,7 @@
 #include "db/session.hpp"
 #include "migrator/migrator.hpp"
 #include "util/error.hpp"
+#include "util/read_file.hpp"
 #include "util/sha256.hpp"
 #include "util/sql_quote.hpp"
 #include "util/strings.hpp"

@@ -2,6 +2,7 @@
 
 #include "script/statements.hpp"
 #include "util/error.hpp"
+#include "util/read_file.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
-#include "util/sha256.hpp"
+#include "util/random_hex.hpp"
 
 #include <algorithm>
 

@@ -1,6 +1,5 @@
 #include "migrator/migrator.hpp"
 
-#include "db/session.hpp"
 
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
@@ -83,7 +82,7 @@ PendingDriver Migrator::connect_in_background(const config::Config& config)
     [target, names = table_names_of(config), timeout = config.connect_timeout](
       std::promise<std::unique_ptr<db::Driver>> result) {
       try {
-        result.set_value(std::make_unique<db::Session>(target, names, timeout));
+        result.set_value(db::connect_postgres(target, names, timeout));
       } catch (...) {
         result.set_exception(std::current_exception());
       }
@@ -114,7 +113,7 @@ db::Driver& Migrator::driver()
     m_driver = m_pending.get();  // rethrows what connecting threw
   }
   if (!m_driver) {
-    m_driver = std::make_unique<db::Session>(target(), table_names(), m_config.connect_timeout);
+    m_driver = db::connect_postgres(target(), table_names(), m_config.connect_timeout);
   }
   return *m_driver;
 }

@@ -1,18 +1,17 @@
 #include "migrator/schema_check.hpp"
 
-#include "db/connection_url.hpp"
-#include "db/session.hpp"
+#include "db/driver.hpp"
 #include "migrator/desired_state.hpp"
 #include "migrator/migrator.hpp"
 #include "schema/describe.hpp"
 #include "schema/diff.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
-#include "util/sha256.hpp"
+#include "util/random_hex.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
-#include <filesystem>
+#include <memory>
 
 namespace lockstep::migrator {
 
@@ -22,7 +21,7 @@ namespace {
 // signals unwind through the destructor).
 class ScratchDatabases {
 public:
-  ScratchDatabases(db::Session& admin, std::vector<std::string> names) : m_admin(admin), m_names(std::move(names))
+  ScratchDatabases(db::Driver& admin, std::vector<std::string> names) : m_admin(admin), m_names(std::move(names))
   {
     for (const auto& name : m_names) {
       m_admin.create_database(name);
@@ -43,7 +42,7 @@ public:
   ScratchDatabases& operator=(const ScratchDatabases&) = delete;
 
 private:
-  db::Session& m_admin;
+  db::Driver& m_admin;
   std::vector<std::string> m_names;
   std::vector<std::string> m_created;
 };
@@ -73,31 +72,39 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
   for (const auto& notice : desired.notices) {
     log::event(log::Level::info, "desired schema: " + notice);
   }
-  const std::string server_url = config.dev_url.empty() ? config.database_url : config.dev_url;
-  db::ConnectionOptions options;
-  options.application_name = "lockstep/" + config.run_by + "/check";
-  options.password = config.dev_url.empty() ? config.database_password : std::string();
-  db::ConnectionTarget server = db::parse_database_url(server_url, options);
-  db::Session admin(server, db::TableNames{}, config.connect_timeout);
+  // The dev server, reached as the database is (its password only when it
+  // is the database's server), under an application_name of its own.
+  config::Config dev = config;
+  dev.database_url = config.dev_url.empty() ? config.database_url : config.dev_url;
+  if (!config.dev_url.empty()) {
+    dev.database_password.clear();
+  }
+  dev.run_by = config.run_by + "/check";
+  std::unique_ptr<db::Driver> server = db::connect_postgres(connection_target(dev), db::TableNames{}, config.connect_timeout);
+  return replay_and_load(config, std::move(files), desired, *server);
+}
 
+ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files,
+                                   const DesiredState& desired, db::Driver& server)
+{
   const std::string suffix = util::random_hex(6);
   const std::string replayed = "lockstep_dev_" + suffix + "_m";
   const std::string wanted = "lockstep_dev_" + suffix + "_s";
   log::event(log::Level::debug, "scratch databases " + replayed + " (migrations) and " + wanted + " (desired schema)");
-  ScratchDatabases scratch(admin, {replayed, wanted});
-  // Later keywords win in a libpq connection string: the same server, another database.
-  auto on = [&](const std::string& dbname) { return server.conninfo + " dbname='" + dbname + "'"; };
+  ScratchDatabases scratch(server, {replayed, wanted});
 
+  // lockstep's tables in the scratch database: the configured version
+  // table, on the search path (the scratch database has only public).
   config::Config replay = config;
-  replay.database_url = on(replayed);
   replay.database_password.clear();
   replay.version_table_schema.clear();
-  Migrator(replay, std::move(files)).upgrade("heads");
+  const db::TableNames own = table_names_of(replay);
+  Migrator(replay, std::move(files), server.connect_to(replayed, own)).upgrade("heads");
 
-  db::Session schema_db(db::parse_database_url(on(wanted), {}), db::TableNames{}, config.connect_timeout);
+  std::unique_ptr<db::Driver> schema_db = server.connect_to(wanted, db::TableNames{});
   for (const auto& statement : desired.statements) {
     try {
-      schema_db.execute(statement.sql);
+      schema_db->execute(statement.sql);
     } catch (const Error& e) {
       if (e.code() != ExitCode::usage) {
         throw;  // unreachable, a signal: as they are
@@ -106,11 +113,9 @@ ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<scr
     }
   }
 
-  db::TableNames own;
-  own.version_table = config.version_table;
-  db::Session migrated_db(db::parse_database_url(on(replayed), {}), own, config.connect_timeout);
-  ReplayedAndDesired both{migrated_db.read_model(config.schema_ownership),
-                          schema_db.read_model(config.schema_ownership)};
+  std::unique_ptr<db::Driver> migrated_db = server.connect_to(replayed, own);
+  ReplayedAndDesired both{migrated_db->read_model(config.schema_ownership),
+                          schema_db->read_model(config.schema_ownership)};
   refuse_unsupported(both.desired, &desired);
   refuse_unsupported(both.replayed, nullptr);
   return both;

@@ -4,7 +4,7 @@
 // guard by hand.
 //
 // On the dev server (`dev_url`, default the database URL's server) two
-// scratch databases, lockstep_dev_<random>, are created: every revision up
+// scratch databases, lockstep_dev_<random>, are created through db::Driver: every revision up
 // to the heads is replayed into one, the desired schema is applied to the
 // other, and both are read by db::CatalogReader into schema::Models. The
 // target database is never touched, and both scratch databases are dropped
@@ -17,6 +17,8 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "db/driver.hpp"
+#include "migrator/desired_state.hpp"
 #include "schema/model.hpp"
 #include "script/revision_file.hpp"
 
@@ -37,7 +39,15 @@ struct ReplayedAndDesired {
   schema::Model desired;
 };
 
+// Loads the desired state (`schema`), connects to the dev server and
+// replays there (below).
 ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files);
+
+// The same on `server`, a driver connected to the dev server: the scratch
+// databases are created, reached and dropped through it (db::Driver), so a
+// fake server tests this without PostgreSQL.
+ReplayedAndDesired replay_and_load(const config::Config& config, std::vector<script::Revision> files,
+                                   const DesiredState& desired, db::Driver& server);
 
 SchemaDifference check_schema(const config::Config& config, std::vector<script::Revision> files);
 

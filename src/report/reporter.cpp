@@ -3,7 +3,7 @@
 #include "kube/client.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
-#include "util/sha256.hpp"
+#include "util/random_hex.hpp"
 #include "util/strings.hpp"
 
 #include <cctype>

@@ -2,7 +2,7 @@
 
 #include "script/directory.hpp"
 #include "util/error.hpp"
-#include "util/strings.hpp"
+#include "util/read_file.hpp"
 
 #include <zlib.h>
 

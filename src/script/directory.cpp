@@ -3,6 +3,7 @@
 #include "script/bundle.hpp"
 
 #include "util/error.hpp"
+#include "util/read_file.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

@@ -1,31 +1,13 @@
 #include "util/sha256.hpp"
 
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 #include <openssl/evp.h>
-#include <cerrno>
-#include <sys/random.h>
 
 #include <memory>
-#include <vector>
 
 namespace lockstep::util {
-
-namespace {
-
-std::string to_hex(const unsigned char* bytes, size_t count)
-{
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(count * 2);
-  for (size_t i = 0; i < count; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0x0f];
-  }
-  return out;
-}
-
-} // namespace
 
 std::string sha256_hex(std::string_view data)
 {
@@ -44,22 +26,6 @@ std::string sha256_hex(std::string_view data)
     throw Error(ExitCode::internal, "SHA-256 failed in OpenSSL");
   }
   return to_hex(digest, length);
-}
-
-std::string random_hex(size_t count)
-{
-  // The kernel's CSPRNG directly: OpenSSL's would first load its config and
-  // seed a DRBG, which costs more than the rest of a no-op run's start.
-  std::vector<unsigned char> bytes(count);
-  size_t filled = 0;
-  while (filled < count) {
-    ssize_t n = getrandom(bytes.data() + filled, count - filled, 0);
-    if (n < 0 && errno != EINTR) {
-      throw Error(ExitCode::internal, "getrandom failed");
-    }
-    filled += n > 0 ? static_cast<size_t>(n) : 0;
-  }
-  return to_hex(bytes.data(), count);
 }
 
 } // namespace lockstep::util

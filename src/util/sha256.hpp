@@ -1,4 +1,4 @@
-// SHA-256 through OpenSSL's EVP interface, and random ids.
+// SHA-256 through OpenSSL's EVP interface: revision checksums and shard ids.
 #pragma once
 
 #include <string>
@@ -8,9 +8,5 @@ namespace lockstep::util {
 
 // Lower-case hex digest of `data`.
 std::string sha256_hex(std::string_view data);
-
-// `count` random bytes from the kernel's CSPRNG (getrandom) as lower-case
-// hex (2*count chars).
-std::string random_hex(size_t count);
 
 } // namespace lockstep::util

@@ -67,10 +67,4 @@ size_t utf8_byte_offset(std::string_view text, size_t chars);
 // "Add edited_at to Messages!" -> "add_edited_at_to_messages", at most 40 chars.
 std::string slugify(std::string_view message);
 
-// Reads a whole file; throws Error(usage) naming the path when it cannot.
-std::string read_file(const std::string& path);
-// The same for `name` inside the open folder `dir_fd` (no path lookup of
-// the folder for every file); `path` is only for the error message.
-std::string read_file_at(int dir_fd, const char* name, const std::string& path);
-
 } // namespace lockstep::util

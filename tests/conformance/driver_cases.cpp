@@ -4,6 +4,7 @@
 
 #include "migrator/migrator.hpp"
 #include "util/error.hpp"
+#include "util/random_hex.hpp"
 
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
@@ -185,6 +186,27 @@ const std::vector<DriverCase> kCases = {
            }) == ExitCode::lock_timeout);
      CHECK(rows_of(f).empty());
      holder->release_lease("other-run");
+   }},
+  {"a scratch database is created empty, reached with the tables given, migrated apart, and gone once dropped",
+   [](DriverFactory& f) {
+     auto server = f.connect();
+     const std::string name = "lockstep_conformance_" + util::random_hex(6);
+     server->create_database(name);
+     db::TableNames names;
+     names.version_table = "scratch_version";
+     {
+       auto scratch = server->connect_to(name, names);
+       CHECK(scratch->names().version_table == "scratch_version");
+       CHECK_FALSE(scratch->read_state().initialized);
+       config::Config config = config_with();
+       config.version_table = "scratch_version";
+       migrator::Migrator(config, chain(), std::move(scratch)).upgrade("heads");
+       CHECK(server->connect_to(name, names)->read_state().rows == Rows{"r3"});
+       CHECK_FALSE(f.connect()->read_state().initialized);  // the server's own database is untouched
+     }
+     server->drop_database(name);
+     CHECK(code_of([&] { server->connect_to(name, names); }) == ExitCode::unreachable);
+     server->drop_database(name);  // gone already: not an error
    }},
   {"a direct connection reports no pooling",
    [](DriverFactory& f) { CHECK(f.connect()->pooling() == db::Pooling::none); }},

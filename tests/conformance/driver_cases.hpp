@@ -1,6 +1,6 @@
 // The migrator's cases every db::Driver must pass (db/driver.hpp's checklist,
 // seen from the migrator): read -> lock -> re-read -> plan -> run, and its
-// failure paths. tests/unit/migrator/fake_driver_test.cpp runs them on the
+// failure paths. tests/unit/migrator/migrator_test.cpp runs them on the
 // in-memory fake, tests/integration/driver_conformance_test.cpp on the
 // PostgreSQL driver against the suite's server; a case that passes on one
 // and fails on the other is a bug in the fake or in the driver.

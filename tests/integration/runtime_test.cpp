@@ -225,13 +225,31 @@ TEST_CASE("kill -9 at random moments never leaves a half-applied revision or a l
   TempDir dir;
   write_counting_chain(dir, 12, "SELECT pg_sleep(0.02);");
   std::mt19937 rng(20261124);
+  // The moments are random steps, not random delays: each trial lets 0 to 2
+  // more revisions commit (their tables appear), then kills while a step's
+  // statement runs, so the kill lands mid-step however loaded the machine is.
+  const std::string committed = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\\_%'";
+  const std::string in_step = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+                              "'%pg_sleep(0.02)%' AND pid <> pg_backend_pid()";
+  int killed_in_step = 0;
   for (int trial = 0; trial < 12; ++trial) {
     std::vector<std::string> args = base_args(db, dir);
     args.insert(args.end(), {"upgrade", "heads"});
+    const int target = std::stoi(db.scalar(committed)) + static_cast<int>(rng() % 3);
     Process p(args, child_env({}), dir.path());
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 250));
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    bool in_a_step = false;
+    while (p.running()) {  // a run that reaches the head first just ends
+      if (std::stoi(db.scalar(committed)) >= target && db.scalar(in_step) != "0") {
+        in_a_step = true;
+        break;
+      }
+      REQUIRE(Clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     p.signal(SIGKILL);
-    p.wait();
+    const int code = p.wait();
+    killed_in_step += in_a_step && code == 128 + SIGKILL ? 1 : 0;
     wait_for_other_sessions_to_end(db);
     check_consistent(db);
     // Reset some trials to base so kills land in different places.
@@ -253,6 +271,7 @@ TEST_CASE("kill -9 at random moments never leaves a half-applied revision or a l
   CHECK(last.exit_code == 0);
   check_consistent(db);
   CHECK(db.scalar("SELECT count(*) FROM applied_log") == "12");
+  CHECK(killed_in_step >= 6);  // most trials killed a run in the middle of a step
 }
 
 TEST_CASE("kill -9 while a step's statement runs: the step leaves no trace, the next run completes", "[runtime][kill]")

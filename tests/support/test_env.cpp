@@ -1,7 +1,7 @@
 #include "support/test_env.hpp"
 
 #include "support/process.hpp"
-#include "util/sha256.hpp"
+#include "util/random_hex.hpp"
 
 #include <pqxx/pqxx>
 

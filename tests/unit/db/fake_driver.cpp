@@ -208,36 +208,47 @@ void FakeDriver::run_transaction(const std::string&)
   m_db->record("run_transaction");
 }
 
-void FakeDriver::execute(const std::string&)
+void FakeDriver::execute(const std::string& sql)
 {
-  m_db->record("execute");
+  m_db->record("execute " + sql);
+  if (util::trim(sql) == kFailingStatement) {  // as db::Session classifies it outside a step
+    throw Error(ExitCode::usage, "division by zero (SQLSTATE 22012)", FailureDetail{"", "22012"});
+  }
 }
 
 schema::Model FakeDriver::read_model(bool)
 {
-  return {};
+  m_db->record("read_model");
+  Lock lock(m_db->mutex);
+  return m_db->model;
 }
 
 void FakeDriver::create_database(const std::string& name)
 {
+  m_db->record("create_database " + name);
   Lock lock(m_db->mutex);
   m_db->others[name] = std::make_shared<FakeDatabase>();
 }
 
 void FakeDriver::drop_database(const std::string& name)
 {
+  m_db->record("drop_database " + name);
   Lock lock(m_db->mutex);
-  m_db->others.erase(name);
+  auto found = m_db->others.find(name);
+  if (found != m_db->others.end()) {
+    m_db->dropped[name] = found->second;
+    m_db->others.erase(found);
+  }
 }
 
-std::unique_ptr<db::Driver> FakeDriver::connect_to(const std::string& database)
+std::unique_ptr<db::Driver> FakeDriver::connect_to(const std::string& database, const db::TableNames& names)
 {
   Lock lock(m_db->mutex);
   auto found = m_db->others.find(database);
   if (found == m_db->others.end()) {
     throw Error(ExitCode::unreachable, "cannot connect to fake database " + database + ": it does not exist");
   }
-  return std::make_unique<FakeDriver>(found->second);
+  return std::make_unique<FakeDriver>(found->second, names);
 }
 
 } // namespace lockstep::test

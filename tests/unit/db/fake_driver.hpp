@@ -5,7 +5,8 @@
 // effect on the version table comes from StepBatch::rows_removed/rows_added,
 // and the one statement it understands is the conformance suite's failing
 // one (tests/conformance/driver_cases.hpp), which fails with 22012 as
-// PostgreSQL does. tests/integration/driver_conformance_test.cpp holds the
+// PostgreSQL does (in run_step and in execute). Scratch databases are more
+// FakeDatabases, and read_model returns what a test put in `model`. tests/integration/driver_conformance_test.cpp holds the
 // real driver to the same cases, so the fake cannot drift from it unseen.
 #pragma once
 
@@ -42,8 +43,12 @@ struct FakeDatabase {
   std::function<void(FakeDatabase&)> before_try_lock;
   // run_step of this revision throws Error(unreachable), as a lost connection does.
   std::string lose_connection_at;
-  // The databases create_database made, reached with connect_to.
+  // The databases create_database made, reached with connect_to; those
+  // drop_database dropped move to `dropped`, for a test to look into.
   std::map<std::string, std::shared_ptr<FakeDatabase>> others;
+  std::map<std::string, std::shared_ptr<FakeDatabase>> dropped;
+  // What read_model returns (a real driver reads it from the catalog).
+  schema::Model model;
 
   void record(const std::string& call);
   std::vector<std::string> calls_so_far();
@@ -82,7 +87,7 @@ public:
 
   void create_database(const std::string& name) override;
   void drop_database(const std::string& name) override;
-  std::unique_ptr<db::Driver> connect_to(const std::string& database) override;
+  std::unique_ptr<db::Driver> connect_to(const std::string& database, const db::TableNames& names) override;
 
 private:
   std::shared_ptr<FakeDatabase> m_db;

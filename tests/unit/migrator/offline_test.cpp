@@ -1,11 +1,10 @@
-// migrator/offline and migrator/step_script: the text --sql prints and the
-// batches the online path runs, from the same steps.
+// migrator/offline: the text --sql prints, from the steps and batches the
+// online path runs (migrator/step_script, tested beside it).
 
 #include "conformance/revisions.hpp"
 #include "graph/planner.hpp"
 #include "migrator/offline.hpp"
 #include "migrator/plan_check.hpp"
-#include "migrator/step_script.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch_test_macros.hpp>
@@ -59,27 +58,4 @@ TEST_CASE("offline: --sql refuses what upgrade refuses, before printing anything
   }
   CHECK(out.str().empty());
   CHECK_THROWS_AS(lockstep::migrator::offline_downgrade_sql(two(false), "a1", {}, "dba", out), lockstep::Error);
-}
-
-TEST_CASE("a step's batch: split statements with their lines, the version-row change as data and as SQL",
-          "[migrator][step_script]")
-{
-  const Catalog files = two(false);
-  const auto& graph = files.graph();
-  auto steps = lockstep::graph::plan(graph, graph.empty_set(), graph.ancestors({*graph.find("b2")}));
-  REQUIRE(steps.size() == 2);
-  auto batches = lockstep::migrator::check_plan(files, steps, {}, "dba");
-  CHECK(batches[0].revision == "a1");
-  REQUIRE(batches[0].statements.size() == 1);
-  CHECK(batches[0].statements[0].line == 7);  // after the comment line
-  CHECK(batches[0].rows_added == std::vector<std::string>{"a1"});
-  CHECK(batches[1].rows_removed == std::vector<std::string>{"a1"});
-  CHECK(batches[1].rows_added == std::vector<std::string>{"b2"});
-  CHECK_FALSE(batches[1].transactional);
-  CHECK_THAT(batches[1].bookkeeping, ContainsSubstring("UPDATE lockstep_version SET version_num='b2'") &&
-                                       ContainsSubstring("lockstep_applied") && ContainsSubstring("lockstep_history"));
-  CHECK(batches[1].direction == lockstep::db::Direction::up);
-  auto verbatim = lockstep::migrator::build_step(files, steps[0], {}, "dba", lockstep::migrator::Statements::verbatim);
-  REQUIRE(verbatim.statements.size() == 1);
-  CHECK(verbatim.statements[0].sql == "-- the users\nCREATE TABLE users (id int);");
 }
