@@ -3,6 +3,7 @@
 #include "script/directory.hpp"
 #include "util/error.hpp"
 #include "util/read_file.hpp"
+#include "util/strings.hpp"
 
 #include <zlib.h>
 
