@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""The chart's fleet mode, run as Kubernetes would run it: `helm template`
-renders the fleet's Indexed Job, and each index's pod is played by the built
-lockstep with exactly that container's args and env (secretKeyRef values from
-the Secrets given here, fieldRefs as the kubelet fills them, the index
-annotation as the Job controller sets it, mounted ConfigMaps and Secrets as
-folders), once per index and all at once, against tenant schemas and tenant
+"""The chart's fleet mode and the kustomize fleet component, run as Kubernetes
+would run them: `helm template` (or `kubectl kustomize` of an overlay with the
+component) renders the fleet's Indexed Job, and each index's pod is played by
+the built lockstep with exactly that container's args and env (secretKeyRef
+values from the Secrets given here, fieldRefs as the kubelet fills them, the
+index annotation as the Job controller sets it, mounted ConfigMaps and Secrets
+as folders), once per index and all at once, against tenant schemas and tenant
 databases on the suite's PostgreSQL (the `postgres` CTest fixture). Asserts
 that every target is migrated exactly once, by the index its id hashes to,
 nothing outside the fleet is touched, a retried index (exit 3: the rendered
@@ -23,7 +24,7 @@ import uuid
 
 import yaml
 
-from support import HELM, REPO, Checks, documents, run
+from support import HELM, KUBECTL, REPO, Checks, documents, run
 
 CHART = os.path.join(REPO, "charts", "lockstep")
 LOCKSTEP = os.environ.get("LOCKSTEP_BINARY", "")
@@ -60,17 +61,39 @@ def psql(database, sql):
     return result.stdout.strip()
 
 
-class FleetJob:
-    """The fleet Job `helm template` renders for `values`, and its pods."""
+def helm_template(name, values):
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        yaml.safe_dump(values, f)
+    rendered = run([HELM, "template", "r", CHART, "--namespace", "shop", "-f", path])
+    if rendered.returncode != 0:
+        raise RuntimeError("helm template: " + rendered.stderr)
+    return documents(rendered.stdout)
 
-    def __init__(self, name, values):
-        path = os.path.join(tmp, name + ".yaml")
-        with open(path, "w") as f:
-            yaml.safe_dump(values, f)
-        rendered = run([HELM, "template", "r", CHART, "--namespace", "shop", "-f", path])
-        if rendered.returncode != 0:
-            raise RuntimeError("helm template: " + rendered.stderr)
-        self.objects = documents(rendered.stdout)
+
+def kustomize_overlay(name, files):
+    """An overlay of the base with the fleet component and `files` as its migrations, as kubectl renders it."""
+    folder = os.path.join(tmp, name)
+    os.makedirs(os.path.join(folder, "migrations"))
+    for file_name, content in files.items():
+        with open(os.path.join(folder, "migrations", file_name), "w") as f:
+            f.write(content)
+    with open(os.path.join(folder, "kustomization.yaml"), "w") as f:
+        yaml.safe_dump({"resources": [os.path.relpath(os.path.join(REPO, "manifests"), folder)],
+                        "components": [os.path.relpath(os.path.join(REPO, "manifests", "components", "fleet"), folder)],
+                        "configMapGenerator": [{"name": "lockstep-migrations", "behavior": "replace",
+                                                "files": ["migrations/" + n for n in sorted(files)]}]}, f)
+    rendered = run([KUBECTL, "kustomize", folder])
+    if rendered.returncode != 0:
+        raise RuntimeError("kubectl kustomize: " + rendered.stderr)
+    return documents(rendered.stdout)
+
+
+class FleetJob:
+    """The one Job among rendered `objects` (helm template or kubectl kustomize), and its pods."""
+
+    def __init__(self, name, objects):
+        self.objects = objects
         jobs = [o for o in self.objects if o["kind"] == "Job"]
         if len(jobs) != 1:
             raise RuntimeError("expected one Job, got %s" % [j["metadata"]["name"] for j in jobs])
@@ -186,10 +209,10 @@ try:
     databases.append(db)
     tenants = ["tenant_%02d" % i for i in range(30)]
     psql(db, "; ".join("CREATE SCHEMA " + t for t in tenants + ["tenantx", "other"]))
-    job = FleetJob("schemas", {
+    job = FleetJob("schemas", helm_template("schemas", {
         "migrate": {"enabled": False}, "migrations": {"files": MIGRATIONS},
         "database": {"existingSecret": "tenants-db", "urlKey": "url"}, "config": {"connectTimeout": "10s"},
-        "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 4, "parallelism": 4, "parallel": 3}})
+        "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 4, "parallelism": 4, "parallel": 3}}))
     secret_data = {"tenants-db": {"url": pg_url(db)}}
     pods = run_indexes(job, range(job.completions), secret_data)
     c.check("schemas: every index exits 0", all(p.code == 0 for p in pods.values()),
@@ -226,11 +249,11 @@ try:
     lines = ["# one tenant database per line; the password comes from the environment"]
     for i, t in enumerate(ids):
         lines.append("%s postgresql://lockstep:${TENANT_PASSWORD}@%s/fleetdeploy_%s_%d" % (t, host, suffix, i))
-    job = FleetJob("databases", {
+    job = FleetJob("databases", helm_template("databases", {
         "migrate": {"enabled": False}, "migrations": {"files": MIGRATIONS}, "config": {"connectTimeout": "10s"},
         "extraEnv": [{"name": "TENANT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "tenant-password", "key": "password"}}}],
         "fleet": {"enabled": True, "file": {"existingSecret": "tenants", "key": "fleet.txt"}, "shards": 3, "parallelism": 3,
-                  "parallel": 1}})
+                  "parallel": 1}}))
     secret_data = {"tenants": {"fleet.txt": "\n".join(lines) + "\n"}, "tenant-password": {"password": password}}
     share1 = [t for t in ids if shard_of(t, 3) == 1]
     missing = share1[-1]  # the last of index 1's share in file order: the others of its share run first
@@ -263,6 +286,23 @@ try:
                 psql(database, "SELECT version_num FROM lockstep_version") == HEAD and rows == "f1:up f2:up", rows)
     everything = "".join(p.stdout + p.stderr + json.dumps(p.termination) for p in list(pods.values()) + [retry])
     c.check("databases: the password never appears in output or termination messages", password not in everything)
+
+    # --- 3. The kustomize component as it ships: its own 4 shards of tenant\_%. ----
+    db = "fleetdeploy_kustomize_" + suffix
+    psql("postgres", "CREATE DATABASE " + db)
+    databases.append(db)
+    tenants = ["tenant_%02d" % i for i in range(12)]
+    psql(db, "; ".join("CREATE SCHEMA " + t for t in tenants + ["tenantx"]))
+    job = FleetJob("kustomize", kustomize_overlay("kustomize", MIGRATIONS))
+    pods = run_indexes(job, range(job.completions), {"app-database": {"url": pg_url(db)}})
+    c.check("kustomize: every index exits 0", all(p.code == 0 for p in pods.values()),
+            str({i: (p.code, p.stderr[-300:]) for i, p in pods.items()}))
+    check_shares("kustomize", job, pods, tenants)
+    c.check("kustomize: every tenant at head, each revision applied once",
+            all(psql(db, "SELECT string_agg(revision, ',' ORDER BY id) FROM %s.lockstep_history" % t) == "f1,f2" and
+                psql(db, "SELECT version_num FROM %s.lockstep_version" % t) == HEAD for t in tenants))
+    c.check("kustomize: tenantx is no tenant (LIKE's escaped underscore)",
+            psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenantx'") == "0")
 finally:
     for database in databases:
         try:
