@@ -754,6 +754,11 @@ if c.check("NOTES.txt renders in fleet mode", notes.returncode == 0, notes.stder
             "Indexed Job r-lockstep-fleet: 6 shards" in text and "up to 12 connections" in text and
             "logs -l job-name=r-lockstep-fleet" in text and "5 and 6 fail that index" in text and
             "no lockstep init container" in text and "r-lockstep-migrate" not in text, text)
+notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--set", "config.lockMode=lease",
+              "--show-only", "templates/notes-under-test.yaml"])
+c.check("NOTES, fleet with lockMode lease: two connections per target",
+        notes.returncode == 0 and "up to 24 connections (two per target" in documents(notes.stdout)[0]["data"]["notes"],
+        notes.stderr + notes.stdout[-500:])
 
 shutil.rmtree(tmp)
 c.finish()
