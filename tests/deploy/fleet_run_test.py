@@ -41,6 +41,8 @@ MIGRATIONS = {
                      "-- +downgrade\nALTER TABLE accounts DROP COLUMN plan;\n",
 }
 HEAD = "f2"
+# The client of the server scripts/pg-server runs (postgresql-client-15, scripts/bootstrap).
+PSQL = "/usr/lib/postgresql/15/bin/psql"
 INDEX_ANNOTATION = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 
@@ -55,7 +57,7 @@ def pg_url(database):
 
 
 def psql(database, sql):
-    result = run(["psql", pg_url(database), "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql])
+    result = run([PSQL, pg_url(database), "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql])
     if result.returncode != 0:
         raise RuntimeError("psql: " + result.stderr)
     return result.stdout.strip()
