@@ -516,15 +516,14 @@ for job in find(objs, "Job"):
     c.check("pod options: runAsUser can be left to the platform (OpenShift)", "runAsUser" not in ct["securityContext"])
     c.check("pod options: command", ct["command"] == ["/usr/local/bin/lockstep"])
 
-# --- fleet mode: an Indexed Job over the fleet ---------------------------------
-FLEET = values_file("fleet", {"migrate": {"enabled": False},
-                              "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 6, "parallelism": 3}})
+# --- fleet mode: the migration hook as an Indexed Job over the fleet -----------
+FLEET = values_file("fleet", {"fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 6, "parallelism": 3}})
 FLEET_RULES = [("FailJob", [2]), ("FailIndex", [5, 6]), ("Count", [1, 3, 4])]
 
 
 def fleet_job(name, objs):
-    jobs = find(objs, "Job", "fleet")
-    if not c.check(name + ": one fleet Job, and no other Job", len(jobs) == 1 and len(find(objs, "Job")) == 1,
+    jobs = find(objs, "Job", "migrate")
+    if not c.check(name + ": one migration Job, and no other Job", len(jobs) == 1 and len(find(objs, "Job")) == 1,
                    str([j["metadata"]["name"] for j in find(objs, "Job")])):
         return None
     return jobs[0]
@@ -598,9 +597,9 @@ if job:
             [{"apiGroups": [""], "resources": ["pods"], "verbs": ["patch"]},
              {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}] if bindings else False,
             str(bindings))
-    c.check("fleet: no single-database Job, no rollback", not find(objs, "Job", "migrate") and not find(objs, "Job", "rollback"))
+    c.check("fleet: the migration hook is the fleet's Job, under its usual name", job["metadata"]["name"] == "r-lockstep-migrate")
 
-secret_file = values_file("fleet-secret", {"migrate": {"enabled": False}, "migrations": {"fromImage": True},
+secret_file = values_file("fleet-secret", {"migrations": {"fromImage": True},
                                            "database": {"passwordKey": "password"},
                                            "extraEnv": [{"name": "TENANT_PASSWORD", "valueFrom": {
                                                "secretKeyRef": {"name": "tenant-password", "key": "password"}}}],
@@ -661,14 +660,14 @@ if job:
                    if "argocd.argoproj.io/hook" in o["metadata"].get("annotations", {})) == [-20, -20, -20, -10, 0])
 objs, job = fleet_render("fleet: long release name", ["-f", EXAMPLE, "-f", FLEET], 6, 3, "LOCKSTEP_FLEET_SCHEMAS",
                          release=long_release)
-objs, job = fleet_render("fleet: hook weight", ["-f", OTHER, "-f", FLEET, "--set", "fleet.hookWeight=-30"], 6, 3,
+objs, job = fleet_render("fleet: hook weight", ["-f", OTHER, "-f", FLEET, "--set", "migrate.hookWeight=-30"], 6, 3,
                          "LOCKSTEP_FLEET_SCHEMAS")
 c.check("fleet: RBAC and the ConfigMap come before the fleet Job, whatever its weight",
         sorted((int(o["metadata"]["annotations"]["helm.sh/hook-weight"]), o["kind"]) for o in objs if hook_of(o)) ==
         [(-50, "Role"), (-50, "RoleBinding"), (-50, "ServiceAccount"), (-40, "ConfigMap"), (-30, "Job")])
 
-refused("fleet with the single-database Job", ["-f", EXAMPLE, "--set", "fleet.enabled=true", "--set", "fleet.schemas=t%"],
-        "set migrate.enabled=false")
+objs = render("fleet without the migration hook", ["-f", EXAMPLE, "-f", FLEET, "--set", "migrate.enabled=false"])
+c.check("fleet without the migration hook: no Job, nothing runs on database_url", not find(objs, "Job"))
 refused("fleet without targets", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas="], "exactly one source of targets")
 refused("fleet with two sources", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.query=SELECT 1"], "exactly one source of targets")
 refused("fleet file in a Secret and a ConfigMap", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas=",
@@ -724,7 +723,7 @@ with open(os.path.join(app, "templates", "deployment.yaml"), "w") as f:
     f.write(text.replace(".Subcharts.lockstep", 'dict "Values" .Values.lockstep "Release" .Release'))
 by_dict = render("app chart, dict context", ["-f", app_values], release="shop", chart=app)
 c.check("app chart: the dict context renders the same Deployment", find(by_dict, "Deployment") == deployments)
-result = template(["-f", app_values, "--set", "lockstep.migrate.enabled=false", "--set", "lockstep.fleet.enabled=true",
+result = template(["-f", app_values, "--set", "lockstep.fleet.enabled=true",
                    "--set", "lockstep.fleet.schemas=tenant%"], release="shop", chart=app)
 c.check("app chart in fleet mode: the init container is refused (database_url is no target of the fleet)",
         result.returncode != 0 and "lockstep.initContainer: with fleet.enabled" in result.stderr, result.stderr[-300:])
@@ -751,9 +750,9 @@ notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--
 if c.check("NOTES.txt renders in fleet mode", notes.returncode == 0, notes.stderr):
     text = documents(notes.stdout)[0]["data"]["notes"]
     c.check("NOTES, fleet: the Job, its shards, connections, where to look, what fails what",
-            "Indexed Job r-lockstep-fleet: 6 shards" in text and "up to 12 connections" in text and
-            "logs -l job-name=r-lockstep-fleet" in text and "5 and 6 fail that index" in text and
-            "no lockstep init container" in text and "r-lockstep-migrate" not in text, text)
+            "Indexed Job r-lockstep-migrate: 6 shards" in text and "up to 12 connections" in text and
+            "logs -l job-name=r-lockstep-migrate" in text and "5 and 6 fail that index" in text and
+            "no lockstep init container" in text and "lockstep current" not in text, text)
 notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--set", "config.lockMode=lease",
               "--show-only", "templates/notes-under-test.yaml"])
 c.check("NOTES, fleet with lockMode lease: two connections per target",

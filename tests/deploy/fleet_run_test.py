@@ -131,14 +131,18 @@ class FleetJob:
                 f.write(data[item["key"]])
         return folder
 
-    def start(self, index, secret_data):
-        """Index `index`'s pod: the container's command, args and env, resolved."""
+    def mount(self, secret_data):
+        """mountPath -> local folder for the container's volumes, written before any pod starts."""
         mounts = {}
         for volume in self.volumes:
             folder = self._folder(volume, secret_data)
             for m in self.container.get("volumeMounts", []):
                 if m["name"] == volume["name"] and folder:
                     mounts[m["mountPath"].rstrip("/")] = folder
+        return mounts
+
+    def start(self, index, secret_data, mounts):
+        """Index `index`'s pod: the container's command, args and env, resolved."""
         pod_name = "%s-%d-%s" % (self.job["metadata"]["name"], index, secrets.token_hex(3)[:5])
         fields = {"metadata.name": pod_name, "metadata.namespace": "shop", "metadata.uid": str(uuid.uuid4()),
                   INDEX_ANNOTATION: str(index)}
@@ -180,7 +184,8 @@ class Pod:
 
 def run_indexes(job, indexes, secret_data):
     """The Indexed Job's pods, all at once (parallelism >= the indexes run here)."""
-    pods = [job.start(i, secret_data) for i in indexes]
+    mounts = job.mount(secret_data)
+    pods = [job.start(i, secret_data, mounts) for i in indexes]
     return {p.index: p.wait() for p in pods}
 
 
@@ -212,7 +217,7 @@ try:
     tenants = ["tenant_%02d" % i for i in range(30)]
     psql(db, "; ".join("CREATE SCHEMA " + t for t in tenants + ["tenantx", "other"]))
     job = FleetJob("schemas", helm_template("schemas", {
-        "migrate": {"enabled": False}, "migrations": {"files": MIGRATIONS},
+        "migrations": {"files": MIGRATIONS},
         "database": {"existingSecret": "tenants-db", "urlKey": "url"}, "config": {"connectTimeout": "10s"},
         "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 4, "parallelism": 4, "parallel": 3}}))
     secret_data = {"tenants-db": {"url": pg_url(db)}}
@@ -252,7 +257,7 @@ try:
     for i, t in enumerate(ids):
         lines.append("%s postgresql://lockstep:${TENANT_PASSWORD}@%s/fleetdeploy_%s_%d" % (t, host, suffix, i))
     job = FleetJob("databases", helm_template("databases", {
-        "migrate": {"enabled": False}, "migrations": {"files": MIGRATIONS}, "config": {"connectTimeout": "10s"},
+        "migrations": {"files": MIGRATIONS}, "config": {"connectTimeout": "10s"},
         "extraEnv": [{"name": "TENANT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "tenant-password", "key": "password"}}}],
         "fleet": {"enabled": True, "file": {"existingSecret": "tenants", "key": "fleet.txt"}, "shards": 3, "parallelism": 3,
                   "parallel": 1}}))

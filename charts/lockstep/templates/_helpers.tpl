@@ -204,16 +204,13 @@ data:
 {{- $_ := include "lockstep.serviceAccountName" . -}}
 {{- end -}}
 
-{{/* Fleet mode (README, "Fleets on Kubernetes"): the Indexed Job is the
-     migration hook, and nothing else of the chart may run lockstep on
+{{/* Fleet mode (README, "Fleets on Kubernetes"): the migration hook is an
+     Indexed Job over the fleet, and nothing of the chart may run lockstep on
      database_url alone, which in a fleet is no target (its default schema
      would get the tenants' tables). */}}
 {{- define "lockstep.validateFleet" -}}
 {{- $f := .Values.fleet -}}
 {{- if $f.enabled -}}
-{{- if .Values.migrate.enabled -}}
-{{- fail "lockstep: fleet.enabled and migrate.enabled together would also run the fleet's migrations on database_url itself; set migrate.enabled=false (in fleet mode the Indexed Job is the pre-install/pre-upgrade hook)" -}}
-{{- end -}}
 {{- if or .Values.rollback.hook.enabled .Values.rollback.job.enabled -}}
 {{- fail "lockstep: rollback.hook and rollback.job run on database_url alone, not across the fleet; the chart has no fleet rollback yet (README: 'Fleets on Kubernetes')" -}}
 {{- end -}}
@@ -256,13 +253,13 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{/* The lowest weight of the hook Jobs: the hook-time ConfigMap goes 10 and
      the RBAC 20 below it, whatever the Jobs' weights. */}}
 {{- define "lockstep.firstHookWeight" -}}
-{{- min (int .Values.migrate.hookWeight) (int .Values.rollback.hook.hookWeight) (int .Values.fleet.hookWeight) -}}
+{{- min (int .Values.migrate.hookWeight) (int .Values.rollback.hook.hookWeight) -}}
 {{- end -}}
 
 {{/* The events a hook-time copy (ConfigMap, RBAC) is needed for. */}}
 {{- define "lockstep.hookEvents" -}}
 {{- $events := list -}}
-{{- if or .Values.migrate.enabled .Values.fleet.enabled }}{{ $events = concat $events (list "pre-install" "pre-upgrade") }}{{ end -}}
+{{- if .Values.migrate.enabled }}{{ $events = concat $events (list "pre-install" "pre-upgrade") }}{{ end -}}
 {{- if .Values.rollback.hook.enabled }}{{ $events = append $events "pre-rollback" }}{{ end -}}
 {{- toJson $events -}}
 {{- end -}}
@@ -469,7 +466,7 @@ wait on the lock).
 {{- define "lockstep.initContainer" -}}
 {{- include "lockstep.validate" . -}}
 {{- if .Values.fleet.enabled -}}
-{{- fail "lockstep.initContainer: with fleet.enabled the init container would wait on (or migrate) database_url alone, which is no target of the fleet; the fleet Job migrates before the pods roll, so leave the init container out (README: 'Fleets on Kubernetes')" -}}
+{{- fail "lockstep.initContainer: with fleet.enabled the init container would wait on (or migrate) database_url alone, which is no target of the fleet; the migration hook migrates the fleet before the pods roll, so leave the init container out (README: 'Fleets on Kubernetes')" -}}
 {{- end -}}
 {{- if eq .Values.initContainer.mode "wait" -}}
 {{ include "lockstep.container" (dict "ctx" . "name" "lockstep-wait" "args" (list "wait" "--timeout" .Values.initContainer.waitTimeout)) }}
@@ -532,22 +529,23 @@ podFailurePolicy:
 {{- end }}
 {{- end -}}
 
-{{/* The fleet's Indexed Job: one index per shard. From Kubernetes 1.29 each
-     index has its own retries (backoffLimitPerIndex) and maxFailedIndexes
-     caps how many shards may fail before the Job stops; before 1.29 the
-     retries are the Job's (backoffLimit). */}}
+{{/* A Job over the fleet is Indexed: one index per shard. From Kubernetes
+     1.29 each index has its own retries (backoffLimitPerIndex) and
+     maxFailedIndexes caps how many shards may fail before the Job stops;
+     before 1.29 the retries are the Job's (its backoffLimit).
+     Pass (dict "ctx" $ctx "job" .Values.migrate). */}}
 {{- define "lockstep.fleetJobFields" -}}
-{{- $f := .Values.fleet -}}
+{{- $f := .ctx.Values.fleet -}}
 completionMode: Indexed
 completions: {{ $f.shards }}
 parallelism: {{ $f.parallelism }}
-{{- if include "lockstep.perIndexLimits" . }}
+{{- if include "lockstep.perIndexLimits" .ctx }}
 backoffLimitPerIndex: {{ $f.backoffLimitPerIndex }}
 {{- if ne $f.maxFailedIndexes nil }}
 maxFailedIndexes: {{ $f.maxFailedIndexes }}
 {{- end }}
 {{- else }}
-backoffLimit: {{ $f.backoffLimit }}
+backoffLimit: {{ .job.backoffLimit }}
 {{- end }}
 {{- end -}}
 
@@ -583,12 +581,12 @@ podFailurePolicy:
 
 {{/* A Job running one lockstep command; pass (dict "ctx" $ "component" "migrate"
      "args" (list ...) "job" .Values.migrate "serviceAccount" "name"
-     "configMap" "migrations ConfigMap"), plus "fleet" true for the fleet's
-     Indexed Job. */}}
+     "configMap" "migrations ConfigMap"). In fleet mode it is an Indexed Job
+     over the fleet. */}}
 {{- define "lockstep.jobSpec" -}}
 {{- $v := .ctx.Values -}}
-{{- if .fleet }}
-{{- include "lockstep.fleetJobFields" .ctx }}
+{{- if $v.fleet.enabled }}
+{{- include "lockstep.fleetJobFields" . }}
 {{- else }}
 backoffLimit: {{ .job.backoffLimit }}
 {{- end }}
@@ -596,7 +594,7 @@ activeDeadlineSeconds: {{ .job.activeDeadlineSeconds }}
 {{- if ne .job.ttlSecondsAfterFinished nil }}
 ttlSecondsAfterFinished: {{ .job.ttlSecondsAfterFinished }}
 {{- end }}
-{{ if .fleet }}{{ include "lockstep.fleetPodFailurePolicy" .ctx }}{{ else }}{{ include "lockstep.podFailurePolicy" . }}{{ end }}
+{{ if $v.fleet.enabled }}{{ include "lockstep.fleetPodFailurePolicy" .ctx }}{{ else }}{{ include "lockstep.podFailurePolicy" . }}{{ end }}
 template:
   metadata:
     labels:
