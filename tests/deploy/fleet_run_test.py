@@ -8,9 +8,10 @@ index annotation as the Job controller sets it, mounted ConfigMaps and Secrets
 as folders), once per index and all at once, against tenant schemas and tenant
 databases on the suite's PostgreSQL (the `postgres` CTest fixture). Asserts
 that every target is migrated exactly once, by the index its id hashes to,
-nothing outside the fleet is touched, a retried index (exit 3: the rendered
-podFailurePolicy counts it, so Kubernetes retries that index) redoes only its
-own share, and no password reaches the output."""
+nothing outside the fleet is touched, a retried index (exit 3, or 143 for a pod
+evicted mid-share: the rendered podFailurePolicy counts both, so Kubernetes
+retries that index) redoes only its own share, and no password reaches the
+output."""
 
 import hashlib
 import json
@@ -18,6 +19,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
@@ -170,8 +172,19 @@ class Pod:
     def __init__(self, index, name, process, termination_log):
         self.index, self.name, self.process, self.termination_log = index, name, process, termination_log
 
+    def stop_after_first_target(self):
+        """SIGTERM, as the kubelet sends a pod it evicts, once a first target has finished."""
+        self.read = ""
+        for line in self.process.stdout:
+            self.read += line
+            if '"result"' in line:
+                break
+        self.process.send_signal(signal.SIGTERM)
+        return self
+
     def wait(self):
         self.stdout, self.stderr = self.process.communicate()
+        self.stdout = getattr(self, "read", "") + self.stdout
         self.code = self.process.returncode
         lines = [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
         self.results = {r["target"]: r["result"] for r in lines if "target" in r and "result" in r}
@@ -247,6 +260,34 @@ try:
     c.check("schemas: ... and applies nothing twice", all(
         psql(db, "SELECT string_agg(revision || ':' || direction || ':' || run_by, ' ' ORDER BY id) FROM %s.lockstep_history" % t)
         == history[t] for t in tenants))
+
+    # A new release with one more revision, slow enough that index 2's pod is
+    # evicted (SIGTERM) in the middle of its share; its replacement finishes it.
+    slow = dict(MIGRATIONS, **{"0003_slow.sql": "-- Revision ID: f3\n-- Revises: f2\n-- Message: slow\n-- +upgrade\n"
+                                                "ALTER TABLE accounts ADD COLUMN region text;\nSELECT pg_sleep(1);\n"
+                                                "-- +downgrade\nALTER TABLE accounts DROP COLUMN region;\n"})
+    job = FleetJob("schemas-v2", helm_template("schemas-v2", {
+        "migrations": {"files": slow}, "database": {"existingSecret": "tenants-db", "urlKey": "url"},
+        "config": {"connectTimeout": "10s"},
+        "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 4, "parallelism": 4, "parallel": 3}}))
+    secret_data = {"tenants-db": {"url": pg_url(db)}}
+    evicted = job.start(2, secret_data, job.mount(secret_data)).stop_after_first_target().wait()
+    c.check("v2: the evicted pod exits 128+15 after rolling back, which the rendered policy counts (retried)",
+            evicted.code == 143 and job.action_for(143) == "Count", "%s %s" % (evicted.code, evicted.stderr[-300:]))
+    done = {t for t, r in evicted.results.items() if r == "upgraded"}
+    c.check("v2: the evicted pod finished some of its share, not all", done and done != set(pods[2].results),
+            str(evicted.results))
+    replaced = run_indexes(job, range(job.completions), secret_data)
+    c.check("v2: the replacement of index 2 and the other indexes exit 0", all(p.code == 0 for p in replaced.values()),
+            str({i: (p.code, p.stderr[-300:]) for i, p in replaced.items()}))
+    c.check("v2: index 2's replacement redoes only its share, finding done what the evicted pod did",
+            replaced[2].results == {t: "up-to-date" if t in done else "upgraded" for t in pods[2].results},
+            str(replaced[2].results))
+    for t in tenants:
+        rows = psql(db, "SELECT string_agg(revision || ':' || direction, ' ' ORDER BY id) FROM %s.lockstep_history "
+                        "WHERE outcome = 'applied'" % t)
+        c.check("v2: %s at the new head, f3 applied exactly once" % t,
+                psql(db, "SELECT version_num FROM %s.lockstep_version" % t) == "f3" and rows == "f1:up f2:up f3:up", rows)
 
     # --- 2. Database per tenant: a fleet file from a Secret, 3 shards, one database
     #        not there yet (exit 3, which the rendered policy retries), then retried.
