@@ -112,7 +112,7 @@ def common_properties(name, objects, example_given):
         if not hook_of(job) and "argocd.argoproj.io/hook" not in job["metadata"].get("annotations", {}):
             c.check(name + ": the only ordinary Job is the explicit rollback", job["metadata"]["labels"][
                 "app.kubernetes.io/component"] == "rollback" and job["metadata"]["name"].startswith(
-                    job["metadata"]["labels"]["app.kubernetes.io/instance"]), job["metadata"]["name"])
+                    job["metadata"]["labels"]["app.kubernetes.io/instance"][:20]), job["metadata"]["name"])
     text = yaml.safe_dump_all(objects)
     for table in ("CREATE TABLE users", "CREATE TABLE conversations", "CREATE TABLE messages"):
         if table in text:
@@ -662,7 +662,7 @@ objs, job = fleet_render("fleet: long release name", ["-f", EXAMPLE, "-f", FLEET
                          release=long_release)
 objs, job = fleet_render("fleet: hook weight", ["-f", OTHER, "-f", FLEET, "--set", "migrate.hookWeight=-30"], 6, 3,
                          "LOCKSTEP_FLEET_SCHEMAS")
-c.check("fleet: RBAC and the ConfigMap come before the fleet Job, whatever its weight",
+c.check("fleet: RBAC and the ConfigMap come before the fleet's migration Job, whatever its weight",
         sorted((int(o["metadata"]["annotations"]["helm.sh/hook-weight"]), o["kind"]) for o in objs if hook_of(o)) ==
         [(-50, "Role"), (-50, "RoleBinding"), (-50, "ServiceAccount"), (-40, "ConfigMap"), (-30, "Job")])
 

@@ -549,7 +549,7 @@ backoffLimit: {{ .job.backoffLimit }}
 {{- end }}
 {{- end -}}
 
-{{/* The fleet Job's exit codes (a pod exits with the worst across its
+{{/* A fleet Job's exit codes (a pod exits with the worst across its
      targets, README "Fleets"): 2 is the same on every index (settings, a
      migration file, the graph), so it fails the Job; 5 and 6 need a person
      for the targets of this shard, so the index fails without retries while
