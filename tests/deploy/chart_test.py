@@ -673,12 +673,59 @@ refused("fleet with two sources", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.q
 refused("fleet file in a Secret and a ConfigMap", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas=",
                                                   "--set", "fleet.file.existingSecret=a", "--set", "fleet.file.existingConfigMap=b"],
         "not both")
-refused("fleet with the rollback hook", ["-f", EXAMPLE, "-f", FLEET, "--set", "rollback.hook.enabled=true"], "no fleet rollback")
+# Rolling a fleet back: the same Jobs as for one database, each an Indexed Job over the fleet.
+objs = render("fleet: rollback hook", ["-f", EXAMPLE, "-f", FLEET, "--set", "rollback.hook.enabled=true"])
+hook_jobs = [j for j in find(objs, "Job", "rollback") if hook_of(j) == "pre-rollback"]
+if c.check("fleet: the rollback hook is one pre-rollback Job", len(hook_jobs) == 1):
+    spec = hook_jobs[0]["spec"]
+    ct = spec["template"]["spec"]["containers"][0]
+    c.check("fleet: the rollback hook runs downgrade @files over the same shards as the migration",
+            ct["args"] == ["downgrade", "@files"] and spec["completionMode"] == "Indexed" and spec["completions"] == 6 and
+            env_of(ct)["LOCKSTEP_SHARD_COUNT"] == "6" and env_of(ct)["LOCKSTEP_FLEET_SCHEMAS"] == "tenant\\_%" and
+            [r["action"] for r in spec["podFailurePolicy"]["rules"]] == ["FailJob", "FailIndex", "Count", "Ignore"], str(spec)[:400])
+rollback_args = ["-f", EXAMPLE, "-f", FLEET, "--set", "migrate.enabled=false", "--set", "rollback.job.enabled=true",
+                 "--set", "rollback.job.target=8e4a61f0c2d3"]
+first = render("fleet: rollback Job", rollback_args)
+again = render("fleet: rollback Job again", rollback_args)
+long_rollback = render("fleet: rollback Job, long release name", rollback_args, release=long_release)
+jobs = find(first, "Job", "rollback")
+if c.check("fleet: one rollback Job, nothing else", len(jobs) == 1 and len(find(first, "Job")) == 1):
+    spec = jobs[0]["spec"]
+    c.check("fleet: the rollback Job is an Indexed Job running downgrade <target> on each shard",
+            spec["completionMode"] == "Indexed" and spec["template"]["spec"]["containers"][0]["args"] ==
+            ["downgrade", "8e4a61f0c2d3"] and not hook_of(jobs[0]))
+    c.check("fleet: the rollback Job is named after its content",
+            [j["metadata"]["name"] for j in find(again, "Job")] == [jobs[0]["metadata"]["name"]])
+c.check("fleet: the rollback Jobs' names leave room for -<index> (57)",
+        all(len(j["metadata"]["name"]) <= 57 for j in find(long_rollback, "Job") + hook_jobs) and find(long_rollback, "Job"),
+        str([j["metadata"]["name"] for j in find(long_rollback, "Job")]))
+
+# The engine's per-pod rollout settings: a named canary, a budget in percent, a password per target.
+objs, job = fleet_render("fleet: named canary, budget in percent", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.canary=acme\\,globex",
+                                                                   "--set", "fleet.maxFailures=2.5%"], 6, 3, "LOCKSTEP_FLEET_SCHEMAS")
+if job:
+    env = env_of(job["spec"]["template"]["spec"]["containers"][0])
+    c.check("fleet: canary ids and a percentage passed as given",
+            env["LOCKSTEP_CANARY"] == "acme,globex" and env["LOCKSTEP_MAX_FAILURES"] == "2.5%", str(env))
+objs, job = fleet_render("fleet: a password per target", ["-f", secret_file, "--set", "fleet.passwords.existingSecret=tenant-passwords"],
+                         10, 10, "LOCKSTEP_FLEET_FILE")
+if job:
+    pod = job["spec"]["template"]["spec"]
+    ct = pod["containers"][0]
+    c.check("fleet: the password Secret mounted as a folder lockstep reads per target id",
+            env_of(ct)["LOCKSTEP_FLEET_PASSWORD_DIR"] == "/var/run/lockstep/fleet-passwords" and
+            {"name": "lockstep-fleet-passwords", "mountPath": "/var/run/lockstep/fleet-passwords", "readOnly": True}
+            in ct["volumeMounts"] and {"name": "lockstep-fleet-passwords", "secret": {"secretName": "tenant-passwords"}}
+            in pod["volumes"], str(pod["volumes"]))
+refused("fleet: passwords per target for tenant schemas", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.passwords.existingSecret=p"],
+        "tenant schemas (fleet.schemas) share database_url's connection")
 refused("fleet with more failed indexes than shards", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.maxFailedIndexes=7"],
         "fleet.maxFailedIndexes (7) is more than fleet.shards (6)")
 for bad, why in ((["--set", "fleet.shard=3"], "shard"), (["--set", "fleet.shards=0"], "shards"),
                  (["--set", "fleet.shards=100001"], "shards"), (["--set", "fleet.parallelism=0"], "parallelism"),
                  (["--set", "fleet.maxFailures=0"], "maxFailures"), (["--set", "fleet.canary=-1"], "canary"),
+                 (["--set-string", "fleet.maxFailures=5"], "maxFailures"), (["--set", "fleet.canary=a b"], "canary"),
+                 (["--set", "fleet.passwords.secret=x"], "secret"),
                  (["--set", "fleet.file.key=a b"], "key"), (["--set", "fleet.file.secret=x"], "secret"),
                  (["--set", "fleet.backoffLimitPerIndex=-1"], "backoffLimitPerIndex")):
     refused("schema: fleet " + why, ["-f", EXAMPLE, "-f", FLEET] + bad, why)

@@ -211,9 +211,6 @@ data:
 {{- define "lockstep.validateFleet" -}}
 {{- $f := .Values.fleet -}}
 {{- if $f.enabled -}}
-{{- if or .Values.rollback.hook.enabled .Values.rollback.job.enabled -}}
-{{- fail "lockstep: rollback.hook and rollback.job run on database_url alone, not across the fleet; the chart has no fleet rollback yet (README: 'Fleets on Kubernetes')" -}}
-{{- end -}}
 {{- $sources := 0 -}}
 {{- if $f.schemas }}{{ $sources = add1 $sources }}{{ end -}}
 {{- if $f.query }}{{ $sources = add1 $sources }}{{ end -}}
@@ -223,6 +220,9 @@ data:
 {{- end -}}
 {{- if and $f.file.existingSecret $f.file.existingConfigMap -}}
 {{- fail "lockstep: fleet.file: set existingSecret or existingConfigMap, not both" -}}
+{{- end -}}
+{{- if and $f.passwords.existingSecret $f.schemas -}}
+{{- fail "lockstep: fleet.passwords gives each database of a fleet its own password; tenant schemas (fleet.schemas) share database_url's connection (use database.passwordKey)" -}}
 {{- end -}}
 {{- if and (ne $f.maxFailedIndexes nil) (gt (int $f.maxFailedIndexes) (int $f.shards)) -}}
 {{- fail (printf "lockstep: fleet.maxFailedIndexes (%d) is more than fleet.shards (%d); Kubernetes refuses such a Job" (int $f.maxFailedIndexes) (int $f.shards)) -}}
@@ -317,6 +317,11 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
   mountPath: /var/run/lockstep/fleet
   readOnly: true
 {{- end }}
+{{- if and .Values.fleet.enabled .Values.fleet.passwords.existingSecret }}
+- name: lockstep-fleet-passwords
+  mountPath: /var/run/lockstep/fleet-passwords
+  readOnly: true
+{{- end }}
 {{- if include "lockstep.migrationsConfigMap" . }}
 - name: lockstep-migrations
   mountPath: {{ .Values.migrations.path }}
@@ -367,6 +372,11 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
     name: {{ $cm }}
 {{- end }}
 {{- if .Values.fleet.enabled }}
+{{- with .Values.fleet.passwords.existingSecret }}
+- name: lockstep-fleet-passwords
+  secret:
+    secretName: {{ . }}
+{{- end }}
 {{- with .Values.fleet.file }}
 {{- if .existingSecret }}
 - name: lockstep-fleet
@@ -526,6 +536,10 @@ podFailurePolicy:
 {{- if ne $f.maxFailures nil }}
 - name: LOCKSTEP_MAX_FAILURES
   value: {{ $f.maxFailures | quote }}
+{{- end }}
+{{- if $f.passwords.existingSecret }}
+- name: LOCKSTEP_FLEET_PASSWORD_DIR
+  value: /var/run/lockstep/fleet-passwords
 {{- end }}
 {{- end -}}
 
