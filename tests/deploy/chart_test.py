@@ -800,6 +800,11 @@ if c.check("NOTES.txt renders in fleet mode", notes.returncode == 0, notes.stder
             "Indexed Job r-lockstep-migrate: 6 shards" in text and "up to 12 connections" in text and
             "logs -l job-name=r-lockstep-migrate" in text and "5 and 6 fail that index" in text and
             "no lockstep init container" in text and "lockstep current" not in text, text)
+notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--set", "rollback.hook.enabled=true",
+              "--show-only", "templates/notes-under-test.yaml"])
+c.check("NOTES, fleet with the rollback hook: it reverts on every target",
+        notes.returncode == 0 and "on every target of the fleet\n(an Indexed Job of 6 shards" in
+        documents(notes.stdout)[0]["data"]["notes"], notes.stderr + notes.stdout[-500:])
 notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--set", "config.lockMode=lease",
               "--show-only", "templates/notes-under-test.yaml"])
 c.check("NOTES, fleet with lockMode lease: two connections per target",
