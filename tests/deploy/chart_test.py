@@ -112,7 +112,7 @@ def common_properties(name, objects, example_given):
         if not hook_of(job) and "argocd.argoproj.io/hook" not in job["metadata"].get("annotations", {}):
             c.check(name + ": the only ordinary Job is the explicit rollback", job["metadata"]["labels"][
                 "app.kubernetes.io/component"] == "rollback" and job["metadata"]["name"].startswith(
-                    job["metadata"]["labels"]["app.kubernetes.io/instance"]), job["metadata"]["name"])
+                    job["metadata"]["labels"]["app.kubernetes.io/instance"][:20]), job["metadata"]["name"])
     text = yaml.safe_dump_all(objects)
     for table in ("CREATE TABLE users", "CREATE TABLE conversations", "CREATE TABLE messages"):
         if table in text:
@@ -516,6 +516,220 @@ for job in find(objs, "Job"):
     c.check("pod options: runAsUser can be left to the platform (OpenShift)", "runAsUser" not in ct["securityContext"])
     c.check("pod options: command", ct["command"] == ["/usr/local/bin/lockstep"])
 
+# --- fleet mode: the migration hook as an Indexed Job over the fleet -----------
+FLEET = values_file("fleet", {"fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 6, "parallelism": 3}})
+FLEET_RULES = [("FailJob", [2]), ("FailIndex", [5, 6]), ("Count", [1, 3, 4])]
+
+
+def fleet_job(name, objs):
+    jobs = find(objs, "Job", "migrate")
+    if not c.check(name + ": one migration Job, and no other Job", len(jobs) == 1 and len(find(objs, "Job")) == 1,
+                   str([j["metadata"]["name"] for j in find(objs, "Job")])):
+        return None
+    return jobs[0]
+
+
+def fleet_render(name, args, shards, parallelism, source, rules=FLEET_RULES, per_index=True, release="r"):
+    """Renders fleet mode and checks what every fleet Job must be; returns (objects, job)."""
+    objs = render(name, args, release=release)
+    job = fleet_job(name, objs)
+    if job is None:
+        return objs, None
+    spec = job["spec"]
+    pod = spec["template"]["spec"]
+    ct = pod["containers"][0]
+    env = {e["name"]: e for e in ct["env"]}
+    c.check(name + ": an Indexed Job, completions = shards, parallelism",
+            (spec.get("completionMode"), spec.get("completions"), spec.get("parallelism")) == ("Indexed", shards, parallelism),
+            str({k: spec.get(k) for k in ("completionMode", "completions", "parallelism")}))
+    c.check(name + ": lockstep's shard_count is the Job's completions",
+            env.get("LOCKSTEP_SHARD_COUNT", {}).get("value") == str(spec["completions"]), str(env.get("LOCKSTEP_SHARD_COUNT")))
+    c.check(name + ": JOB_COMPLETION_INDEX from the index annotation Kubernetes sets",
+            env.get("JOB_COMPLETION_INDEX", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") ==
+            "metadata.annotations['batch.kubernetes.io/job-completion-index']", str(env.get("JOB_COMPLETION_INDEX")))
+    sources = sorted(k for k in env if k in ("LOCKSTEP_FLEET_FILE", "LOCKSTEP_FLEET_SCHEMAS", "LOCKSTEP_FLEET_QUERY"))
+    c.check(name + ": exactly one source of targets, " + source, sources == [source], str(sources))
+    c.check(name + ": upgrade heads", ct["args"][:2] == ["upgrade", "heads"], str(ct["args"]))
+    got = [(r["action"], r["onExitCodes"]["values"]) for r in spec["podFailurePolicy"]["rules"] if "onExitCodes" in r]
+    c.check(name + ": podFailurePolicy per exit code", got == rules and
+            all(r["onExitCodes"]["containerName"] == ct["name"] == "lockstep" for r in spec["podFailurePolicy"]["rules"]
+                if "onExitCodes" in r), str(got))
+    c.check(name + ": a drained node's pod is not a failure", {"action": "Ignore", "onPodConditions": [
+        {"type": "DisruptionTarget", "status": "True"}]} in spec["podFailurePolicy"]["rules"])
+    if per_index:
+        c.check(name + ": per-index retries (1.29+)", "backoffLimitPerIndex" in spec and "backoffLimit" not in spec, str(spec.keys()))
+    else:
+        c.check(name + ": no per-index fields before 1.29", "backoffLimitPerIndex" not in spec and "maxFailedIndexes" not in spec
+                and "backoffLimit" in spec, str(spec.keys()))
+    plain = [e for e in ct["env"] if "value" in e]
+    c.check(name + ": no secret in a plain env value",
+            not [e for e in plain if "://" in e["value"] or "@" in e["value"]], str(plain))
+    c.check(name + ": a hook, as the migration Job is", hook_of(job) == "pre-install,pre-upgrade" or
+            job["metadata"]["annotations"].get("argocd.argoproj.io/hook") == "PreSync", str(job["metadata"]["annotations"]))
+    c.check(name + ": the name leaves room for -<index> in the pods' hostnames (57)", len(job["metadata"]["name"]) <= 57,
+            job["metadata"]["name"])
+    return objs, job
+
+
+objs, job = fleet_render("fleet: tenant schemas", ["-f", FLEET, "-f", EXAMPLE], 6, 3, "LOCKSTEP_FLEET_SCHEMAS")
+lint_fleet = run([HELM, "lint", "--strict", CHART, "-f", EXAMPLE, "-f", FLEET])
+c.check("fleet: helm lint --strict", lint_fleet.returncode == 0, lint_fleet.stdout + lint_fleet.stderr)
+if job:
+    spec = job["spec"]
+    pod = spec["template"]["spec"]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    c.check("fleet: the pattern as given (LIKE's escaped underscore kept)", env["LOCKSTEP_FLEET_SCHEMAS"]["value"] == "tenant\\_%")
+    c.check("fleet: the defaults: 2 retries per index, the first failed index stops the Job, a canary and a budget per pod",
+            spec["backoffLimitPerIndex"] == 2 and spec["maxFailedIndexes"] == 0 and env["LOCKSTEP_CANARY"]["value"] == "1"
+            and env["LOCKSTEP_MAX_FAILURES"]["value"] == "1" and env["LOCKSTEP_PARALLEL"]["value"] == "4", str(spec))
+    c.check("fleet: the database URL from its Secret", env["LOCKSTEP_DATABASE_URL"]["valueFrom"]["secretKeyRef"] ==
+            {"name": "app-database", "key": "url"})
+    hook_cms = [cm for cm in find(objs, "ConfigMap") if hook_of(cm)]
+    c.check("fleet: the Job mounts the hook copy of the migrations, created before it",
+            hook_cms and [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] == [hook_cms[0]["metadata"]["name"]]
+            and int(hook_cms[0]["metadata"]["annotations"]["helm.sh/hook-weight"]) <
+            int(job["metadata"]["annotations"]["helm.sh/hook-weight"]))
+    sa = pod.get("serviceAccountName")
+    bindings = [b for b in find(objs, "RoleBinding") if b["subjects"][0]["name"] == sa and hook_of(b)]
+    roles = {r["metadata"]["name"]: r["rules"] for r in find(objs, "Role")}
+    c.check("fleet: runs as the hook ServiceAccount, bound at hook time to pod patch and event create only",
+            sa == "r-lockstep-hook" and len(bindings) == 1 and roles.get(bindings[0]["roleRef"]["name"]) ==
+            [{"apiGroups": [""], "resources": ["pods"], "verbs": ["patch"]},
+             {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}] if bindings else False,
+            str(bindings))
+    c.check("fleet: the migration hook is the fleet's Job, under its usual name", job["metadata"]["name"] == "r-lockstep-migrate")
+
+secret_file = values_file("fleet-secret", {"migrations": {"fromImage": True},
+                                           "database": {"passwordKey": "password"},
+                                           "extraEnv": [{"name": "TENANT_PASSWORD", "valueFrom": {
+                                               "secretKeyRef": {"name": "tenant-password", "key": "password"}}}],
+                                           "fleet": {"enabled": True, "file": {"existingSecret": "tenants", "key": "fleet.txt"},
+                                                     "shards": 10, "parallelism": 10, "maxFailures": None,
+                                                     "maxFailedIndexes": None, "backoffLimitPerIndex": 5}})
+objs, job = fleet_render("fleet: a file from a Secret", ["-f", secret_file], 10, 10, "LOCKSTEP_FLEET_FILE")
+if job:
+    spec = job["spec"]
+    pod = spec["template"]["spec"]
+    ct = pod["containers"][0]
+    env = {e["name"]: e for e in ct["env"]}
+    c.check("fleet file: named where the Secret is mounted, read-only",
+            env["LOCKSTEP_FLEET_FILE"]["value"] == "/var/run/lockstep/fleet/fleet.txt" and
+            {"name": "lockstep-fleet", "mountPath": "/var/run/lockstep/fleet", "readOnly": True} in ct["volumeMounts"] and
+            {"name": "lockstep-fleet", "secret": {"secretName": "tenants", "items": [{"key": "fleet.txt", "path": "fleet.txt"}]}}
+            in pod["volumes"], str(pod["volumes"]))
+    c.check("fleet file: no database_url (the file names the databases)", "LOCKSTEP_DATABASE_URL" not in env)
+    c.check("fleet file: passwords through secretKeyRef and a mounted file only",
+            env["TENANT_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "tenant-password", "key": "password"} and
+            env["LOCKSTEP_DATABASE_PASSWORD_FILE"]["value"].startswith("/var/run/lockstep/password/"))
+    c.check("fleet file: no budget, every index runs: nothing of them rendered",
+            "LOCKSTEP_MAX_FAILURES" not in env and "maxFailedIndexes" not in spec and spec["backoffLimitPerIndex"] == 5)
+objs, job = fleet_render("fleet: a file from a ConfigMap", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas=",
+                                                            "--set", "fleet.file.existingConfigMap=tenants",
+                                                            "--set", "fleet.file.key=tenants.list"], 6, 3, "LOCKSTEP_FLEET_FILE")
+if job:
+    pod = job["spec"]["template"]["spec"]
+    c.check("fleet file from a ConfigMap: mounted by its key",
+            {"name": "lockstep-fleet", "configMap": {"name": "tenants", "items": [{"key": "tenants.list", "path": "tenants.list"}]}}
+            in pod["volumes"] and env_of(pod["containers"][0])["LOCKSTEP_FLEET_FILE"] == "/var/run/lockstep/fleet/tenants.list")
+fleet_render("fleet: a query", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas=",
+                                "--set", "fleet.query=SELECT url FROM tenants WHERE active"], 6, 3, "LOCKSTEP_FLEET_QUERY")
+objs, job = fleet_render("fleet: Kubernetes 1.28 (no per-index limits)", ["-f", EXAMPLE, "-f", FLEET, "--kube-version", "1.28.0"],
+                         6, 3, "LOCKSTEP_FLEET_SCHEMAS", rules=[("FailJob", [2]), ("FailJob", [5, 6]), ("Count", [1, 3, 4])],
+                         per_index=False)
+objs, job = fleet_render("fleet: Kubernetes 1.29", ["-f", EXAMPLE, "-f", FLEET, "--kube-version", "1.29.0"], 6, 3,
+                         "LOCKSTEP_FLEET_SCHEMAS")
+objs, job = fleet_render("fleet: one shard", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.shards=1", "--set", "fleet.parallelism=1"],
+                         1, 1, "LOCKSTEP_FLEET_SCHEMAS")
+objs, job = fleet_render("fleet: reporting off", ["-f", EXAMPLE, "-f", FLEET, "--set", "kubernetes.annotate=off",
+                                                  "--set", "kubernetes.events=false"], 6, 3, "LOCKSTEP_FLEET_SCHEMAS")
+if job:
+    pod = job["spec"]["template"]["spec"]
+    c.check("fleet, reporting off: no Role, no token, no ServiceAccount name",
+            not find(objs, "Role") and "serviceAccountName" not in pod and
+            all(v["name"] != "lockstep-token" for v in pod.get("volumes", [])))
+objs, job = fleet_render("fleet: events only", ["-f", EXAMPLE, "-f", FLEET, "--set", "kubernetes.annotate=off"], 6, 3,
+                         "LOCKSTEP_FLEET_SCHEMAS")
+c.check("fleet, events only: no pod access at all", find(objs, "Role") and all(
+    r["rules"] == [{"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]}] for r in find(objs, "Role")))
+objs, job = fleet_render("fleet: Argo CD", ["-f", EXAMPLE, "-f", FLEET, "--set", "argocd.enabled=true"], 6, 3,
+                         "LOCKSTEP_FLEET_SCHEMAS")
+if job:
+    c.check("fleet, Argo CD: a PreSync hook after its ConfigMap and RBAC",
+            int(job["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) == 0 and
+            sorted(int(o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) for o in objs
+                   if "argocd.argoproj.io/hook" in o["metadata"].get("annotations", {})) == [-20, -20, -20, -10, 0])
+objs, job = fleet_render("fleet: long release name", ["-f", EXAMPLE, "-f", FLEET], 6, 3, "LOCKSTEP_FLEET_SCHEMAS",
+                         release=long_release)
+objs, job = fleet_render("fleet: hook weight", ["-f", OTHER, "-f", FLEET, "--set", "migrate.hookWeight=-30"], 6, 3,
+                         "LOCKSTEP_FLEET_SCHEMAS")
+c.check("fleet: RBAC and the ConfigMap come before the fleet's migration Job, whatever its weight",
+        sorted((int(o["metadata"]["annotations"]["helm.sh/hook-weight"]), o["kind"]) for o in objs if hook_of(o)) ==
+        [(-50, "Role"), (-50, "RoleBinding"), (-50, "ServiceAccount"), (-40, "ConfigMap"), (-30, "Job")])
+
+objs = render("fleet without the migration hook", ["-f", EXAMPLE, "-f", FLEET, "--set", "migrate.enabled=false"])
+c.check("fleet without the migration hook: no Job, nothing runs on database_url", not find(objs, "Job"))
+refused("fleet without targets", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas="], "exactly one source of targets")
+refused("fleet with two sources", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.query=SELECT 1"], "exactly one source of targets")
+refused("fleet file in a Secret and a ConfigMap", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.schemas=",
+                                                  "--set", "fleet.file.existingSecret=a", "--set", "fleet.file.existingConfigMap=b"],
+        "not both")
+# Rolling a fleet back: the same Jobs as for one database, each an Indexed Job over the fleet.
+objs = render("fleet: rollback hook", ["-f", EXAMPLE, "-f", FLEET, "--set", "rollback.hook.enabled=true"])
+hook_jobs = [j for j in find(objs, "Job", "rollback") if hook_of(j) == "pre-rollback"]
+if c.check("fleet: the rollback hook is one pre-rollback Job", len(hook_jobs) == 1):
+    spec = hook_jobs[0]["spec"]
+    ct = spec["template"]["spec"]["containers"][0]
+    c.check("fleet: the rollback hook runs downgrade @files over the same shards as the migration",
+            ct["args"] == ["downgrade", "@files"] and spec["completionMode"] == "Indexed" and spec["completions"] == 6 and
+            env_of(ct)["LOCKSTEP_SHARD_COUNT"] == "6" and env_of(ct)["LOCKSTEP_FLEET_SCHEMAS"] == "tenant\\_%" and
+            [r["action"] for r in spec["podFailurePolicy"]["rules"]] == ["FailJob", "FailIndex", "Count", "Ignore"], str(spec)[:400])
+rollback_args = ["-f", EXAMPLE, "-f", FLEET, "--set", "migrate.enabled=false", "--set", "rollback.job.enabled=true",
+                 "--set", "rollback.job.target=8e4a61f0c2d3"]
+first = render("fleet: rollback Job", rollback_args)
+again = render("fleet: rollback Job again", rollback_args)
+long_rollback = render("fleet: rollback Job, long release name", rollback_args, release=long_release)
+jobs = find(first, "Job", "rollback")
+if c.check("fleet: one rollback Job, nothing else", len(jobs) == 1 and len(find(first, "Job")) == 1):
+    spec = jobs[0]["spec"]
+    c.check("fleet: the rollback Job is an Indexed Job running downgrade <target> on each shard",
+            spec["completionMode"] == "Indexed" and spec["template"]["spec"]["containers"][0]["args"] ==
+            ["downgrade", "8e4a61f0c2d3"] and not hook_of(jobs[0]))
+    c.check("fleet: the rollback Job is named after its content",
+            [j["metadata"]["name"] for j in find(again, "Job")] == [jobs[0]["metadata"]["name"]])
+c.check("fleet: the rollback Jobs' names leave room for -<index> (57)",
+        all(len(j["metadata"]["name"]) <= 57 for j in find(long_rollback, "Job") + hook_jobs) and find(long_rollback, "Job"),
+        str([j["metadata"]["name"] for j in find(long_rollback, "Job")]))
+
+# The engine's per-pod rollout settings: a named canary, a budget in percent, a password per target.
+objs, job = fleet_render("fleet: named canary, budget in percent", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.canary=acme\\,globex",
+                                                                   "--set", "fleet.maxFailures=2.5%"], 6, 3, "LOCKSTEP_FLEET_SCHEMAS")
+if job:
+    env = env_of(job["spec"]["template"]["spec"]["containers"][0])
+    c.check("fleet: canary ids and a percentage passed as given",
+            env["LOCKSTEP_CANARY"] == "acme,globex" and env["LOCKSTEP_MAX_FAILURES"] == "2.5%", str(env))
+objs, job = fleet_render("fleet: a password per target", ["-f", secret_file, "--set", "fleet.passwords.existingSecret=tenant-passwords"],
+                         10, 10, "LOCKSTEP_FLEET_FILE")
+if job:
+    pod = job["spec"]["template"]["spec"]
+    ct = pod["containers"][0]
+    c.check("fleet: the password Secret mounted as a folder lockstep reads per target id",
+            env_of(ct)["LOCKSTEP_FLEET_PASSWORD_DIR"] == "/var/run/lockstep/fleet-passwords" and
+            {"name": "lockstep-fleet-passwords", "mountPath": "/var/run/lockstep/fleet-passwords", "readOnly": True}
+            in ct["volumeMounts"] and {"name": "lockstep-fleet-passwords", "secret": {"secretName": "tenant-passwords"}}
+            in pod["volumes"], str(pod["volumes"]))
+refused("fleet: passwords per target for tenant schemas", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.passwords.existingSecret=p"],
+        "tenant schemas (fleet.schemas) share database_url's connection")
+refused("fleet with more failed indexes than shards", ["-f", EXAMPLE, "-f", FLEET, "--set", "fleet.maxFailedIndexes=7"],
+        "fleet.maxFailedIndexes (7) is more than fleet.shards (6)")
+for bad, why in ((["--set", "fleet.shard=3"], "shard"), (["--set", "fleet.shards=0"], "shards"),
+                 (["--set", "fleet.shards=100001"], "shards"), (["--set", "fleet.parallelism=0"], "parallelism"),
+                 (["--set", "fleet.maxFailures=0"], "maxFailures"), (["--set", "fleet.canary=-1"], "canary"),
+                 (["--set-string", "fleet.maxFailures=5"], "maxFailures"), (["--set", "fleet.canary=a b"], "canary"),
+                 (["--set", "fleet.passwords.secret=x"], "secret"),
+                 (["--set", "fleet.file.key=a b"], "key"), (["--set", "fleet.file.secret=x"], "secret"),
+                 (["--set", "fleet.backoffLimitPerIndex=-1"], "backoffLimitPerIndex")):
+    refused("schema: fleet " + why, ["-f", EXAMPLE, "-f", FLEET] + bad, why)
+
 # --- the schema is strict ---------------------------------------------------
 for bad, why in ((["--set", "migrate.backofLimit=3"], "backofLimit"), (["--set", "config.lockTimeot=1s"], "lockTimeot"),
                  (["--set", "kubernetes.annotate=sometimes"], "annotate"), (["--set", "config.lockTimeout=soon"], "lockTimeout"),
@@ -556,6 +770,10 @@ with open(os.path.join(app, "templates", "deployment.yaml"), "w") as f:
     f.write(text.replace(".Subcharts.lockstep", 'dict "Values" .Values.lockstep "Release" .Release'))
 by_dict = render("app chart, dict context", ["-f", app_values], release="shop", chart=app)
 c.check("app chart: the dict context renders the same Deployment", find(by_dict, "Deployment") == deployments)
+result = template(["-f", app_values, "--set", "lockstep.fleet.enabled=true",
+                   "--set", "lockstep.fleet.schemas=tenant%"], release="shop", chart=app)
+c.check("app chart in fleet mode: the init container is refused (database_url is no target of the fleet)",
+        result.returncode != 0 and "lockstep.initContainer: with fleet.enabled" in result.stderr, result.stderr[-300:])
 result = template([], release="shop", chart=app)
 c.check("app chart without migrations: the same clear refusal", result.returncode != 0 and "no migrations given" in result.stderr,
         result.stderr[-300:])
@@ -574,6 +792,24 @@ if c.check("NOTES.txt renders", notes.returncode == 0, notes.stderr):
     text = documents(notes.stdout)[0]["data"]["notes"]
     c.check("NOTES: says a succeeded hook Job is deleted, and where to look", "deleted" in text and
             "reason=Migrated" in text and "logs job/r-lockstep-migrate" in text, text)
+
+notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--show-only", "templates/notes-under-test.yaml"])
+if c.check("NOTES.txt renders in fleet mode", notes.returncode == 0, notes.stderr):
+    text = documents(notes.stdout)[0]["data"]["notes"]
+    c.check("NOTES, fleet: the Job, its shards, connections, where to look, what fails what",
+            "Indexed Job r-lockstep-migrate: 6 shards" in text and "up to 12 connections" in text and
+            "logs -l job-name=r-lockstep-migrate" in text and "5 and 6 fail that index" in text and
+            "no lockstep init container" in text and "lockstep current" not in text, text)
+notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--set", "rollback.hook.enabled=true",
+              "--show-only", "templates/notes-under-test.yaml"])
+c.check("NOTES, fleet with the rollback hook: it reverts on every target",
+        notes.returncode == 0 and "on every target of the fleet\n(an Indexed Job of 6 shards" in
+        documents(notes.stdout)[0]["data"]["notes"], notes.stderr + notes.stdout[-500:])
+notes = run([HELM, "template", "r", notes_chart, "-f", EXAMPLE, "-f", FLEET, "--set", "config.lockMode=lease",
+              "--show-only", "templates/notes-under-test.yaml"])
+c.check("NOTES, fleet with lockMode lease: two connections per target",
+        notes.returncode == 0 and "up to 24 connections (two per target" in documents(notes.stdout)[0]["data"]["notes"],
+        notes.stderr + notes.stdout[-500:])
 
 shutil.rmtree(tmp)
 c.finish()

@@ -4,8 +4,8 @@ user would (`kubectl kustomize manifests/`, no flags), and through an overlay
 as a user's would be: every object valid against Kubernetes' OpenAPI schemas,
 an overlay that can be applied again after its migrations change (no Job with
 a fixed name whose template changes), least privilege, the one-off rollback
-component. Also: the chart's values.yaml against its schema, and yamllint
-over the plain YAML."""
+component, the fleet component's Indexed Job. Also: the chart's values.yaml
+against its schema, and yamllint over the plain YAML."""
 
 import json
 import os
@@ -124,7 +124,42 @@ if c.check("rollback component: one Job", len(jobs) == 1):
     c.check("rollback component: restricted, no pod-wide token", restricted(ct) and pod["automountServiceAccountToken"] is False)
     c.check("rollback component: cleans itself up", jobs[0]["spec"]["ttlSecondsAfterFinished"] > 0)
 
-# 5. The chart's values match its schema.
+# 5. The fleet component: an Indexed Job over the fleet, the base's init
+#    container (which would migrate database_url itself) taken out.
+fleet = overlay("fleet", files, components=["fleet"])
+jobs = by_kind(fleet, "Job")
+if c.check("fleet component: one Job", len(jobs) == 1):
+    spec = jobs[0]["spec"]
+    pod = spec["template"]["spec"]
+    ct = pod["containers"][0]
+    env = {e["name"]: e for e in ct["env"]}
+    c.check("fleet component: an Indexed Job, lockstep's shard_count = completions",
+            spec["completionMode"] == "Indexed" and env["LOCKSTEP_SHARD_COUNT"]["value"] == str(spec["completions"]) and
+            spec["parallelism"] >= 1, str(spec["completions"]))
+    c.check("fleet component: per-index retries, the first failed index stops the Job",
+            spec["backoffLimitPerIndex"] == 2 and spec["maxFailedIndexes"] == 0 and "backoffLimit" not in spec)
+    c.check("fleet component: 2 fails the Job, 5 and 6 the index, 1, 3 and 4 are retried, a drain is no failure",
+            [(r["action"], r.get("onExitCodes", {}).get("values")) for r in spec["podFailurePolicy"]["rules"]] ==
+            [("FailJob", [2]), ("FailIndex", [5, 6]), ("Count", [1, 3, 4]), ("Ignore", None)] and
+            all(r["onExitCodes"]["containerName"] == ct["name"] for r in spec["podFailurePolicy"]["rules"] if "onExitCodes" in r))
+    c.check("fleet component: JOB_COMPLETION_INDEX from the index annotation, the targets by pattern",
+            env["JOB_COMPLETION_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"] ==
+            "metadata.annotations['batch.kubernetes.io/job-completion-index']" and
+            env["LOCKSTEP_FLEET_SCHEMAS"]["value"] == "tenant\\_%" and ct["args"] == ["upgrade", "heads"])
+    c.check("fleet component: the URL from a Secret", "secretKeyRef" in env["LOCKSTEP_DATABASE_URL"]["valueFrom"])
+    c.check("fleet component: mounts the overlay's ConfigMap",
+            [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v] ==
+            [o["metadata"]["name"] for o in by_kind(fleet, "ConfigMap")])
+    c.check("fleet component: restricted, the token for lockstep alone, cleans itself up",
+            restricted(ct) and pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "lockstep" and
+            "lockstep-token" in [m["name"] for m in ct["volumeMounts"]] and spec["ttlSecondsAfterFinished"] > 0)
+for d in by_kind(fleet, "Deployment"):
+    c.check("fleet component: the app's pods run no lockstep (database_url is no target of the fleet)",
+            "initContainers" not in d["spec"]["template"]["spec"] and
+            all(not ct["name"].startswith("lockstep") for ct in d["spec"]["template"]["spec"]["containers"]))
+c.check("fleet component: the base's RBAC as it is", by_kind(fleet, "Role") == by_kind(base, "Role"))
+
+# 6. The chart's values match its schema.
 chart = os.path.join(REPO, "charts", "lockstep")
 with open(os.path.join(chart, "values.yaml")) as f:
     values = yaml.safe_load(f)
@@ -136,7 +171,7 @@ try:
 except jsonschema.ValidationError as e:
     c.check("values.yaml matches values.schema.json", False, str(e))
 
-# 6. yamllint over the plain YAML (templates are not YAML until rendered).
+# 7. yamllint over the plain YAML (templates are not YAML until rendered).
 lint_targets = [MANIFESTS, os.path.join(chart, "values.yaml"), os.path.join(chart, "Chart.yaml"), os.path.join(chart, "ci"),
                 os.path.join(REPO, "tests", "deploy", "app-chart", "Chart.yaml"),
                 os.path.join(REPO, "tests", "deploy", "app-chart", "values.yaml")]

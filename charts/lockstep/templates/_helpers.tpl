@@ -20,16 +20,19 @@ context `.Subcharts.lockstep`. They never read a parent chart's values.
 {{- end -}}
 {{- end -}}
 
-{{/* A resource name: the base name plus a suffix, at most 63 characters.
+{{/* A resource name: the base name plus a suffix, at most 63 characters
+     (or "max": an Indexed Job's pods are named <job>-<index>-<random>, their
+     hostname <job>-<index>, a DNS label of at most 63).
      A base name too long for its suffix is cut and gets 5 hex digits of its
      hash, so two long release names that share a prefix stay apart.
      Pass (dict "ctx" $ctx "suffix" "-migrate"). */}}
 {{- define "lockstep.resourceName" -}}
 {{- $full := include "lockstep.fullname" .ctx -}}
-{{- if le (add (len $full) (len .suffix)) 63 -}}
+{{- $max := int (default 63 .max) -}}
+{{- if le (add (len $full) (len .suffix)) $max -}}
 {{- printf "%s%s" $full .suffix -}}
 {{- else -}}
-{{- $keep := int (sub 63 (add (len .suffix) 6)) -}}
+{{- $keep := int (sub $max (add (len .suffix) 6)) -}}
 {{- printf "%s-%s%s" ($full | trunc $keep | trimSuffix "-") (sha256sum $full | trunc 5) .suffix -}}
 {{- end -}}
 {{- end -}}
@@ -197,7 +200,40 @@ data:
 {{- if and .Values.rollback.hook.enabled .Values.argocd.enabled -}}
 {{- fail "lockstep: Argo CD runs no rollback hooks; with argocd.enabled use rollback.job (README: 'Rolling back')" -}}
 {{- end -}}
+{{- include "lockstep.validateFleet" . -}}
 {{- $_ := include "lockstep.serviceAccountName" . -}}
+{{- end -}}
+
+{{/* Fleet mode (README, "Fleets on Kubernetes"): the migration hook is an
+     Indexed Job over the fleet, and nothing of the chart may run lockstep on
+     database_url alone, which in a fleet is no target (its default schema
+     would get the tenants' tables). */}}
+{{- define "lockstep.validateFleet" -}}
+{{- $f := .Values.fleet -}}
+{{- if $f.enabled -}}
+{{- $sources := 0 -}}
+{{- if $f.schemas }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if $f.query }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if or $f.file.existingSecret $f.file.existingConfigMap }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if ne (int $sources) 1 -}}
+{{- fail "lockstep: fleet.enabled needs exactly one source of targets: fleet.schemas (a LIKE pattern of tenant schemas in database_url), fleet.query (SQL run on database_url) or fleet.file (existingSecret or existingConfigMap holding a file of database URLs)" -}}
+{{- end -}}
+{{- if and $f.file.existingSecret $f.file.existingConfigMap -}}
+{{- fail "lockstep: fleet.file: set existingSecret or existingConfigMap, not both" -}}
+{{- end -}}
+{{- if and $f.passwords.existingSecret $f.schemas -}}
+{{- fail "lockstep: fleet.passwords gives each database of a fleet its own password; tenant schemas (fleet.schemas) share database_url's connection (use database.passwordKey)" -}}
+{{- end -}}
+{{- if and (ne $f.maxFailedIndexes nil) (gt (int $f.maxFailedIndexes) (int $f.shards)) -}}
+{{- fail (printf "lockstep: fleet.maxFailedIndexes (%d) is more than fleet.shards (%d); Kubernetes refuses such a Job" (int $f.maxFailedIndexes) (int $f.shards)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when the cluster has backoffLimitPerIndex, maxFailedIndexes and
+     the FailIndex action (beta and on by default from Kubernetes 1.29). */}}
+{{- define "lockstep.perIndexLimits" -}}
+{{- if semverCompare ">=1.29.0-0" .Capabilities.KubeVersion.Version -}}true{{- end -}}
 {{- end -}}
 
 {{/* Hook annotations; pass (dict "ctx" $ "events" (list ...) "weight" N).
@@ -229,11 +265,17 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- end -}}
 
 {{- define "lockstep.env" -}}
+{{- $fleetFile := and .Values.fleet.enabled (or .Values.fleet.file.existingSecret .Values.fleet.file.existingConfigMap) -}}
+{{- if not $fleetFile }}
 - name: LOCKSTEP_DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ .Values.database.existingSecret }}
       key: {{ .Values.database.urlKey }}
+{{- end }}
+{{- if .Values.fleet.enabled }}
+{{- include "lockstep.fleetEnv" . }}
+{{- end }}
 {{- if .Values.database.passwordKey }}
 - name: LOCKSTEP_DATABASE_PASSWORD_FILE
   value: /var/run/lockstep/password/password
@@ -270,6 +312,16 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- end -}}
 
 {{- define "lockstep.volumeMounts" -}}
+{{- if and .Values.fleet.enabled (or .Values.fleet.file.existingSecret .Values.fleet.file.existingConfigMap) }}
+- name: lockstep-fleet
+  mountPath: /var/run/lockstep/fleet
+  readOnly: true
+{{- end }}
+{{- if and .Values.fleet.enabled .Values.fleet.passwords.existingSecret }}
+- name: lockstep-fleet-passwords
+  mountPath: /var/run/lockstep/fleet-passwords
+  readOnly: true
+{{- end }}
 {{- if include "lockstep.migrationsConfigMap" . }}
 - name: lockstep-migrations
   mountPath: {{ .Values.migrations.path }}
@@ -319,6 +371,30 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
   configMap:
     name: {{ $cm }}
 {{- end }}
+{{- if .Values.fleet.enabled }}
+{{- with .Values.fleet.passwords.existingSecret }}
+- name: lockstep-fleet-passwords
+  secret:
+    secretName: {{ . }}
+{{- end }}
+{{- with .Values.fleet.file }}
+{{- if .existingSecret }}
+- name: lockstep-fleet
+  secret:
+    secretName: {{ .existingSecret }}
+    items:
+      - key: {{ .key }}
+        path: {{ .key }}
+{{- else if .existingConfigMap }}
+- name: lockstep-fleet
+  configMap:
+    name: {{ .existingConfigMap }}
+    items:
+      - key: {{ .key }}
+        path: {{ .key }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if .Values.database.passwordKey }}
 - name: lockstep-password
   secret:
@@ -364,7 +440,7 @@ helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
   args:
     {{- toYaml .args | nindent 4 }}
   env:
-    {{- include "lockstep.env" .ctx | nindent 4 }}
+    {{- include "lockstep.env" .ctx | trim | nindent 4 }}
   {{- with include "lockstep.volumeMounts" .ctx }}
   volumeMounts:
     {{- . | trim | nindent 4 }}
@@ -399,6 +475,9 @@ wait on the lock).
 */}}
 {{- define "lockstep.initContainer" -}}
 {{- include "lockstep.validate" . -}}
+{{- if .Values.fleet.enabled -}}
+{{- fail "lockstep.initContainer: with fleet.enabled the init container would wait on (or migrate) database_url alone, which is no target of the fleet; the migration hook migrates the fleet before the pods roll, so leave the init container out (README: 'Fleets on Kubernetes')" -}}
+{{- end -}}
 {{- if eq .Values.initContainer.mode "wait" -}}
 {{ include "lockstep.container" (dict "ctx" . "name" "lockstep-wait" "args" (list "wait" "--timeout" .Values.initContainer.waitTimeout)) }}
 {{- else -}}
@@ -428,17 +507,108 @@ podFailurePolicy:
           status: "True"
 {{- end -}}
 
+{{/* The fleet's settings (README, "Fleets"): its one source of targets, this
+     index's share (JOB_COMPLETION_INDEX, from the annotation Kubernetes puts
+     on every pod of an Indexed Job) of shard_count = the Job's completions,
+     and what each pod does with its share. */}}
+{{- define "lockstep.fleetEnv" -}}
+{{- $f := .Values.fleet }}
+{{- if or $f.file.existingSecret $f.file.existingConfigMap }}
+- name: LOCKSTEP_FLEET_FILE
+  value: {{ printf "/var/run/lockstep/fleet/%s" $f.file.key | quote }}
+{{- else if $f.schemas }}
+- name: LOCKSTEP_FLEET_SCHEMAS
+  value: {{ $f.schemas | quote }}
+{{- else }}
+- name: LOCKSTEP_FLEET_QUERY
+  value: {{ $f.query | quote }}
+{{- end }}
+- name: JOB_COMPLETION_INDEX
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']
+- name: LOCKSTEP_SHARD_COUNT
+  value: {{ $f.shards | quote }}
+- name: LOCKSTEP_PARALLEL
+  value: {{ $f.parallel | quote }}
+- name: LOCKSTEP_CANARY
+  value: {{ $f.canary | quote }}
+{{- if ne $f.maxFailures nil }}
+- name: LOCKSTEP_MAX_FAILURES
+  value: {{ $f.maxFailures | quote }}
+{{- end }}
+{{- if $f.passwords.existingSecret }}
+- name: LOCKSTEP_FLEET_PASSWORD_DIR
+  value: /var/run/lockstep/fleet-passwords
+{{- end }}
+{{- end -}}
+
+{{/* A Job over the fleet is Indexed: one index per shard. From Kubernetes
+     1.29 each index has its own retries (backoffLimitPerIndex) and
+     maxFailedIndexes caps how many shards may fail before the Job stops;
+     before 1.29 the retries are the Job's (its backoffLimit).
+     Pass (dict "ctx" $ctx "job" .Values.migrate). */}}
+{{- define "lockstep.fleetJobFields" -}}
+{{- $f := .ctx.Values.fleet -}}
+completionMode: Indexed
+completions: {{ $f.shards }}
+parallelism: {{ $f.parallelism }}
+{{- if include "lockstep.perIndexLimits" .ctx }}
+backoffLimitPerIndex: {{ $f.backoffLimitPerIndex }}
+{{- if ne $f.maxFailedIndexes nil }}
+maxFailedIndexes: {{ $f.maxFailedIndexes }}
+{{- end }}
+{{- else }}
+backoffLimit: {{ .job.backoffLimit }}
+{{- end }}
+{{- end -}}
+
+{{/* A fleet Job's exit codes (a pod exits with the worst across its
+     targets, README "Fleets"): 2 is the same on every index (settings, a
+     migration file, the graph), so it fails the Job; 5 and 6 need a person
+     for the targets of this shard, so the index fails without retries while
+     the others go on (FailIndex, 1.29+; before, the Job fails); 1, 3 and 4
+     are retried, and a retried index redoes only its own share. */}}
+{{- define "lockstep.fleetPodFailurePolicy" -}}
+podFailurePolicy:
+  rules:
+    - action: FailJob
+      onExitCodes:
+        containerName: lockstep
+        operator: In
+        values: [2]
+    - action: {{ if include "lockstep.perIndexLimits" . }}FailIndex{{ else }}FailJob{{ end }}
+      onExitCodes:
+        containerName: lockstep
+        operator: In
+        values: [5, 6]
+    - action: Count
+      onExitCodes:
+        containerName: lockstep
+        operator: In
+        values: [1, 3, 4]
+    - action: Ignore
+      onPodConditions:
+        - type: DisruptionTarget
+          status: "True"
+{{- end -}}
+
 {{/* A Job running one lockstep command; pass (dict "ctx" $ "component" "migrate"
      "args" (list ...) "job" .Values.migrate "serviceAccount" "name"
-     "configMap" "migrations ConfigMap"). */}}
+     "configMap" "migrations ConfigMap"). In fleet mode it is an Indexed Job
+     over the fleet. */}}
 {{- define "lockstep.jobSpec" -}}
 {{- $v := .ctx.Values -}}
+{{- if $v.fleet.enabled }}
+{{- include "lockstep.fleetJobFields" . }}
+{{- else }}
 backoffLimit: {{ .job.backoffLimit }}
+{{- end }}
 activeDeadlineSeconds: {{ .job.activeDeadlineSeconds }}
 {{- if ne .job.ttlSecondsAfterFinished nil }}
 ttlSecondsAfterFinished: {{ .job.ttlSecondsAfterFinished }}
 {{- end }}
-{{ include "lockstep.podFailurePolicy" . }}
+{{ if $v.fleet.enabled }}{{ include "lockstep.fleetPodFailurePolicy" .ctx }}{{ else }}{{ include "lockstep.podFailurePolicy" . }}{{ end }}
 template:
   metadata:
     labels:
