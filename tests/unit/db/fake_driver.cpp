@@ -150,7 +150,13 @@ bool FakeDriver::wait_for_release(std::chrono::milliseconds timeout)
   if (!m_watching) {
     throw Error(ExitCode::internal, "wait_for_release() without watch_releases()");
   }
-  const bool heard = m_db->released.wait_for(lock, timeout, [&] { return m_db->releases > m_heard; });
+  const auto announced = [&] { return m_db->releases > m_heard; };
+  bool heard = true;
+  if (m_db->waits_until_released) {
+    m_db->released.wait(lock, announced);
+  } else {
+    heard = m_db->released.wait_for(lock, timeout, announced);
+  }
   m_heard = m_db->releases;
   if (heard) {
     m_db->calls.push_back("heard_release");

@@ -36,6 +36,10 @@ struct FakeDatabase {
   // those waiting in wait_for_release().
   long long releases = 0;
   std::condition_variable released;
+  // True: wait_for_release() ignores its timeout and returns only when a
+  // release is announced, so a test does not race the waiter's fallback poll
+  // (which a loaded machine can reach before the test's next step).
+  bool waits_until_released = false;
   int next_connection = 1;
   // Every call a driver made, in order: "read_state", "try_lock", "run_step r1", ...
   std::vector<std::string> calls;

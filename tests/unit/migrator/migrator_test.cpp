@@ -110,6 +110,7 @@ TEST_CASE("a waiter woken by the release looks without the lock and leaves when 
           "[migrator][driver][lock]")
 {
   FakeFactory f;
+  f.database->waits_until_released = true;  // no fallback poll between try #2 and the release
   auto holder = f.connect();
   REQUIRE(holder->try_lock());  // try_lock #1
   lockstep::migrator::Outcome out;
