@@ -13,6 +13,10 @@
    lockstep's loader; for the bundle, the no-op `lockstep version` plus the
    time bench_floor takes to read the bundle file.
 4. peak RSS (GNU time) of every lockstep measurement; the binary's size.
+5. the herd: 50 processes started at once with one revision pending, in
+   each lock mode; ideal: the same 50 at head plus one process alone
+   applying that revision. Statements per process are counted by the
+   server (pg_stat_statements, enabled for this part only).
 
 Runs alternate between the tools in every round; figures are medians over
 the rounds after a warm-up, with min-max, and the ratio to the floor is the
@@ -179,6 +183,101 @@ class Server:
         subprocess.run([os.path.join(REPO, "scripts", "pg-server"), "stop", self.folder], stdout=subprocess.DEVNULL)
 
 
+HERD_SIZE = 50
+HERD_REVISIONS = 100  # at head before the herd; one more is pending:
+HERD_PENDING = ("CREATE TABLE bench_herd_rows AS SELECT g AS id, md5(g::text) AS name FROM generate_series(1, 200000) g;\n"
+                "CREATE INDEX bench_herd_rows_name ON bench_herd_rows (name);",
+                "DROP TABLE bench_herd_rows;")  # long enough (~0.5 s) that the herd waits for it
+
+
+def enable_statement_counts(server):
+    """pg_stat_statements on the bench server (a restart), for the herd's statement counts."""
+    subprocess.run([PSQL, "-X", "-q", server.url, "-c", "ALTER SYSTEM SET shared_preload_libraries = "
+                    "'pg_stat_statements'"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([os.path.join(REPO, "scripts", "pg-server"), "restart", server.folder], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([PSQL, "-X", "-q", server.url, "-c", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def psql_value(server, sql):
+    return subprocess.run([PSQL, "-X", "-At", server.url, "-c", sql], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def statements_in(server, db):
+    """Statements the server ran in `db` since the last reset (utility ones such as BEGIN and LISTEN too)."""
+    return int(psql_value(server, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = "
+                                  "(SELECT oid FROM pg_database WHERE datname = '%s')" % db))
+
+
+def run_herd(cmd, count, env):
+    """Starts `count` copies of cmd at once: (ms until the last exits, how many waited for the lock).
+    Any failure stops the bench."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(count)]
+    results = [(p.communicate()[1], p.returncode) for p in procs]
+    elapsed = (time.perf_counter() - start) * 1000
+    for err, code in results:
+        if code != 0:
+            sys.exit("herd member failed (%d): %s\n%s" % (code, " ".join(cmd), err[-2000:]))
+    return elapsed, sum(1 for err, _ in results if "waiting for the migration lock" in err)
+
+
+def measure_herds(server, work, env, rounds):
+    """Per lock mode: (herd with one pending, at head, alone, ideal) ms per round, and statements per process."""
+    folder = os.path.join(work, "herd-migrations")
+    os.makedirs(folder)
+    write_lockstep(folder, HERD_REVISIONS)
+    with open(os.path.join(folder, rev_id(HERD_REVISIONS) + ".sql"), "w") as f:
+        f.write("-- Revision ID: %s\n-- Revises: %s\n-- Message: the pending one\n\n-- +upgrade\n%s\n\n"
+                "-- +downgrade\n%s\n" % ((rev_id(HERD_REVISIONS), rev_id(HERD_REVISIONS - 1)) + HERD_PENDING))
+    enable_statement_counts(server)
+    db = "bench_herd"
+    before_last = rev_id(HERD_REVISIONS - 1)
+    results = {}
+    for mode in ("advisory", "lease"):
+        # info: a waiter says "waiting for the migration lock" (counted); the same level in every run.
+        base = [LOCKSTEP, "--database-url", server.db(db), "--migrations", folder, "--lock-mode", mode,
+                "--log-level", "info"]
+        upgrade = base + ["upgrade", "heads"]
+        times = {"pending": [], "head": [], "alone": [], "ideal": []}
+        counts = {"pending": [], "head": [], "alone": [], "waiters": [], "per waiter": []}
+
+        def one_pending():
+            server.reset(db)
+            subprocess.run(base[:-2] + ["--log-level", "warn", "upgrade", before_last], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+            psql_value(server, "SELECT pg_stat_statements_reset()")
+
+        for rnd in range(rounds + 1):
+            one_pending()
+            pending, waiters = run_herd(upgrade, HERD_SIZE, env)
+            counts_pending = statements_in(server, db)
+            psql_value(server, "SELECT pg_stat_statements_reset()")
+            head, _ = run_herd(upgrade, HERD_SIZE, env)
+            counts_head = statements_in(server, db)
+            one_pending()
+            alone = timed(upgrade, env)
+            counts_alone = statements_in(server, db)
+            if rnd > 0:
+                times["pending"].append(pending)
+                times["head"].append(head)
+                times["alone"].append(alone)
+                times["ideal"].append(head + alone)
+                counts["pending"].append(counts_pending / HERD_SIZE)
+                counts["head"].append(counts_head / HERD_SIZE)
+                counts["alone"].append(counts_alone)
+                counts["waiters"].append(waiters)
+                # What waiting cost: the herd's statements beyond the same herd at head and the one
+                # run's own work, shared among those that waited.
+                extra = counts_pending - counts_head - (counts_alone - counts_head / HERD_SIZE)
+                counts["per waiter"].append(extra / waiters if waiters else 0.0)
+        results[mode] = (times, {k: statistics.median(v) for k, v in counts.items()})
+    return results
+
+
 def summarize(samples):
     return statistics.median(samples), min(samples), max(samples)
 
@@ -285,6 +384,8 @@ def main():
         for k, cmd in graph_cmds.items():
             if cmd[0] == LOCKSTEP and "version" not in cmd:
                 rss["3. " + k] = peak_rss_kb(cmd, env)
+        # 5. the herd, last: it restarts the server with pg_stat_statements.
+        herds = measure_herds(server, work, env, args.rounds)
         size = os.path.getsize(LOCKSTEP)
         stripped = os.path.join(work, "lockstep.stripped")
         subprocess.run(["strip", "-o", stripped, LOCKSTEP], check=True)
@@ -339,7 +440,17 @@ def main():
         row("3. %d, bundle: history" % g, graph_times["history, bundle"], bundle_floor)
         row("3. %d, bundle: plan (upgrade --sql base:heads)" % g, graph_times["plan (upgrade --sql base:heads), bundle"],
             bundle_floor, max_ratio=2.0)
+        for mode, (times, counts) in herds.items():
+            label = "advisory lock" if mode == "advisory" else "lock_mode: lease"
+            row("5. herd, %s: %d at head + 1 alone (ideal)" % (label, HERD_SIZE), times["ideal"])
+            row("5. herd, %s: %d at once, 1 revision pending" % (label, HERD_SIZE), times["pending"], times["ideal"],
+                max_ratio=1.2)
         out("")
+        for mode, (times, counts) in herds.items():
+            out("herd statements (pg_stat_statements), %s: %.1f per process with one pending, %.1f at head, %d "
+                "for one process alone applying it; %d of %d waited for the lock, %.1f statements each for waiting"
+                % (mode, counts["pending"], counts["head"], counts["alone"], counts["waiters"], HERD_SIZE,
+                   counts["per waiter"]))
         rss_met = all(kb <= 20 * 1024 for kb in rss.values())
         verdicts.append(rss_met)
         out("peak RSS (target <= 20 MiB each: %s): %s" % ("met" if rss_met else "MISSED", ", ".join(

@@ -17,6 +17,13 @@
 //     connection) and take_lease()/renew_lease()/release_lease() (a row with
 //     an expiry, for poolers). try_* never blocks; the caller polls.
 //     lock_holder()/lease_holder() describe the holder for the log.
+//     unlock() and release_lease() announce the release (NOTIFY on
+//     lock_channel(names)) in the same transaction; a waiter that called
+//     watch_releases() sleeps in wait_for_release() until one arrives, or
+//     until its timeout (the polling fallback: a killed holder announces
+//     nothing). pooling() says how the connection reaches the server, so
+//     the lock can refuse advisory mode and stop relying on LISTEN behind
+//     transaction pooling.
 //  4. run_step() runs a revision: statements and bookkeeping in one
 //     transaction when step.transactional, else statement by statement and
 //     the bookkeeping after. On failure it rolls back what it can, records a
@@ -87,6 +94,11 @@ struct StepBatch {
   std::string run_by;
 };
 
+// How a connection reaches PostgreSQL. Behind transaction (or statement)
+// pooling each transaction may run on another server connection, so nothing
+// session-level holds: advisory locks, LISTEN, SET.
+enum class Pooling { none, session, transaction };
+
 // How migration statements run (README.md, "Configuration": statement_timeout, ddl_lock_timeout).
 struct RunLimits {
   std::optional<std::chrono::milliseconds> statement_timeout;
@@ -116,6 +128,15 @@ public:
   virtual bool renew_lease(const std::string& owner, std::chrono::milliseconds ttl) = 0;
   virtual void release_lease(const std::string& owner) = 0;
   virtual std::string lease_holder() = 0;
+  // Probed once per connection, then remembered: a direct connection costs
+  // one query; behind a pooler a second connection proves transaction pooling.
+  virtual Pooling pooling() = 0;
+  // LISTEN for releases of this lock. Never called behind transaction pooling.
+  virtual void watch_releases() = 0;
+  virtual void stop_watching() = 0;
+  // True when a release was announced within `timeout` (announcements that
+  // arrived earlier count); false when the time passed.
+  virtual bool wait_for_release(std::chrono::milliseconds timeout) = 0;
   // A second connection to the same database, for the lease's heartbeat.
   virtual std::unique_ptr<Driver> reconnect() = 0;
 

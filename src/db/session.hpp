@@ -65,6 +65,19 @@ public:
   std::string lease_holder() override;
   std::unique_ptr<Driver> reconnect() override;
 
+  // Direct, or behind a pooler in session or transaction pooling
+  // (session_pooling.cpp). A direct connection costs one query: libpq's
+  // backend pid (from the server's BackendKeyData, which a pooler makes up)
+  // equals pg_backend_pid(). Behind a pooler, a second connection holds a
+  // transaction open while this one asks again: transaction pooling is
+  // proven when the other connection got this one's server connection, or
+  // this one's server pid changed; session pooling never does either.
+  Pooling pooling() override;
+  // LISTEN/UNLISTEN on lock_channel(); waits on the connection's socket.
+  void watch_releases() override;
+  void stop_watching() override;
+  bool wait_for_release(std::chrono::milliseconds timeout) override;
+
   // Runs a revision. A transactional batch runs its statements and its
   // bookkeeping in one transaction; otherwise each statement commits on its
   // own and the bookkeeping follows. A failure rolls back what it can,
@@ -116,11 +129,15 @@ private:
   void write_own_tables(const std::string& sql, const std::string& doing, bool racing_create);
   static constexpr int kContentionTries = 5;
   void run_once(const StepBatch& step, const RunLimits& limits);
+  std::string notify_sql() const;  // pg_notify(<lock channel>, 'released')
+  int server_pid();
+  bool prove_transaction_pooling(int first_pid);
 
   ConnectionTarget m_target;
   TableNames m_names;
   std::chrono::milliseconds m_connect_timeout;
   std::unique_ptr<Connection> m_connection;
+  std::optional<Pooling> m_pooling;  // once probed
 };
 
 } // namespace lockstep::db

@@ -69,7 +69,16 @@ void Session::run_once(const StepBatch& step, const RunLimits& limits)
     }
     return sql;
   };
-  const std::string set_limits = limits_sql(step.transactional ? "SET LOCAL" : "SET");
+  std::string set_limits = limits_sql(step.transactional ? "SET LOCAL" : "SET");
+  // Behind transaction pooling a session SET would land on whichever server
+  // connection runs it, leak to other clients and miss the statements.
+  if (!step.transactional && !set_limits.empty() && m_pooling == Pooling::transaction) {
+    log::event(log::Level::warn, "statement_timeout and ddl_lock_timeout do not apply to the non-transactional "
+                                 "revision " + step.revision + " behind transaction pooling (a SET would not "
+                                 "stay with lockstep's statements): set them on the role instead",
+               {log::str("revision", step.revision)});
+    set_limits.clear();
+  }
   pqxx::connection& conn = m_connection->conn;
   size_t index = 0;
   int lines_before = 0;  // line breaks before the failing statement in its query

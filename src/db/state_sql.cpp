@@ -5,6 +5,8 @@
 #include "util/sha256.hpp"
 #include "util/sql_quote.hpp"
 
+#include <cstdio>
+
 namespace lockstep::db {
 
 using util::qualified_name;
@@ -247,6 +249,13 @@ int64_t lock_key(const TableNames& names)
   std::string digest = util::sha256_hex("lockstep:" + names.schema + "." + names.version_table);
   uint64_t key = std::stoull(digest.substr(0, 15), nullptr, 16);  // 60 bits: fits a signed bigint
   return static_cast<int64_t>(key);
+}
+
+std::string lock_channel(const TableNames& names)
+{
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%015llx", static_cast<unsigned long long>(lock_key(names)));
+  return std::string("lockstep_lock_") + hex;
 }
 
 } // namespace lockstep::db

@@ -88,5 +88,8 @@ std::string release_lease_sql(const TableNames& names, const std::string& owner)
 // The advisory-lock key: 64 bits of SHA-256 over the version table's
 // qualified name, so every run against the same table contends for one lock.
 int64_t lock_key(const TableNames& names);
+// The NOTIFY channel on which a release of that lock (either mode) is
+// announced: "lockstep_lock_" and the key in hex, a valid identifier.
+std::string lock_channel(const TableNames& names);
 
 } // namespace lockstep::db

@@ -236,7 +236,25 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
     }
   }
 
-  MigrationLock lock(driver(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
+  // While it waits, a wake-up (the holder's release) first re-reads without
+  // the lock: when another run did the work, this one leaves at once
+  // instead of queueing for the lock only to find nothing to do.
+  std::optional<Snapshot> finished;
+  auto done_meanwhile = [&] {
+    Snapshot again = read();
+    validate(again);
+    if (!plan_for(again).empty()) {
+      return false;
+    }
+    finished.emplace(std::move(again));
+    return true;
+  };
+  MigrationLock lock(driver(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by, done_meanwhile);
+  if (!lock.held()) {
+    m_progress = Outcome{finished->rows, finished->rows, {}, true};
+    log::event(log::Level::info, "nothing to do: another run migrated the database to " + rows_text(finished->rows));
+    return m_progress;
+  }
   driver().create_tables();
   Snapshot snap = read();  // again: another run may have migrated meanwhile
   validate(snap);

@@ -186,6 +186,25 @@ const std::vector<DriverCase> kCases = {
      CHECK(rows_of(f).empty());
      holder->release_lease("other-run");
    }},
+  {"a direct connection reports no pooling",
+   [](DriverFactory& f) { CHECK(f.connect()->pooling() == db::Pooling::none); }},
+  {"a release of either lock is announced to a connection watching for it, and nothing else is",
+   [](DriverFactory& f) {
+     auto waiter = f.connect();
+     auto holder = f.connect();
+     waiter->watch_releases();
+     REQUIRE(holder->try_lock());
+     CHECK_FALSE(waiter->try_lock());
+     CHECK_FALSE(waiter->wait_for_release(std::chrono::milliseconds(0)));
+     holder->unlock();
+     CHECK(waiter->wait_for_release(std::chrono::seconds(30)));
+     REQUIRE(holder->take_lease("other-run", std::chrono::seconds(30)));
+     CHECK_FALSE(waiter->wait_for_release(std::chrono::milliseconds(0)));
+     holder->release_lease("other-run");
+     CHECK(waiter->wait_for_release(std::chrono::seconds(30)));
+     waiter->stop_watching();
+     CHECK(lock_is_free(f));
+   }},
 };
 
 } // namespace

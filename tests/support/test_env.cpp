@@ -35,6 +35,14 @@ std::string pg_dir()
   return dir;
 }
 
+std::string without_trailing_space(std::string text)
+{
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
 // The content of a file the fixture wrote, without its trailing newline.
 std::string fixture_file(const std::string& name)
 {
@@ -43,11 +51,7 @@ std::string fixture_file(const std::string& name)
     throw std::runtime_error(path + " does not exist: the PostgreSQL test server is not running (did the ctest "
                              "fixture pg_server_start run and pass? see " + pg_dir() + "/log)");
   }
-  std::string text = read_text(path);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
+  return without_trailing_space(read_text(path));
 }
 
 std::string errno_text(const std::string& what)
@@ -76,6 +80,17 @@ std::string server_url()
 std::string server_password()
 {
   return fixture_file("password");
+}
+
+std::string pgbouncer_url()
+{
+  const std::string dir = (fs::path(pg_dir()).parent_path() / "test-pgbouncer").string();
+  const std::string path = dir + "/url";
+  if (!fs::exists(path)) {
+    throw std::runtime_error(path + " does not exist: PgBouncer is not running (did the ctest fixture "
+                             "pgbouncer_start run and pass? see " + dir + "/log and " + dir + "/start.log)");
+  }
+  return without_trailing_space(read_text(path));
 }
 
 std::string url_with_database(const std::string& url, const std::string& dbname)

@@ -21,6 +21,12 @@ std::string server_url();
 // The superuser's password ($LOCKSTEP_TEST_PG_DIR/password), so tests can
 // check that it never leaks.
 std::string server_password();
+// postgresql://lockstep:<password>@127.0.0.1:<port>/postgres through the
+// PgBouncer the pgbouncer_start fixture runs (tests/support/pgbouncer-server)
+// in front of that server: transaction pooling for every database name but
+// `lockstep_session_pool`, which is session pooling. Read from test-pgbouncer/url
+// beside $LOCKSTEP_TEST_PG_DIR; throws when that fixture did not run.
+std::string pgbouncer_url();
 // `url` with its database name replaced by `dbname`.
 std::string url_with_database(const std::string& url, const std::string& dbname);
 

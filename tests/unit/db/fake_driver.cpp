@@ -82,6 +82,8 @@ void FakeDriver::unlock()
   if (m_db->lock_holder == m_id) {
     m_db->lock_holder = 0;
   }
+  ++m_db->releases;
+  m_db->released.notify_all();
 }
 
 std::string FakeDriver::lock_holder()
@@ -119,6 +121,41 @@ void FakeDriver::release_lease(const std::string& owner)
   if (m_db->lease_owner == owner) {
     m_db->lease_owner.clear();
   }
+  ++m_db->releases;
+  m_db->released.notify_all();
+}
+
+db::Pooling FakeDriver::pooling()
+{
+  Lock lock(m_db->mutex);
+  return m_db->pooling;
+}
+
+void FakeDriver::watch_releases()
+{
+  m_db->record("watch_releases");
+  Lock lock(m_db->mutex);
+  m_watching = true;
+  m_heard = m_db->releases;
+}
+
+void FakeDriver::stop_watching()
+{
+  m_watching = false;
+}
+
+bool FakeDriver::wait_for_release(std::chrono::milliseconds timeout)
+{
+  std::unique_lock<std::mutex> lock(m_db->mutex);
+  if (!m_watching) {
+    throw Error(ExitCode::internal, "wait_for_release() without watch_releases()");
+  }
+  const bool heard = m_db->released.wait_for(lock, timeout, [&] { return m_db->releases > m_heard; });
+  m_heard = m_db->releases;
+  if (heard) {
+    m_db->calls.push_back("heard_release");
+  }
+  return heard;
 }
 
 std::string FakeDriver::lease_holder()

@@ -12,6 +12,7 @@
 #include "db/driver.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,6 +29,12 @@ struct FakeDatabase {
   int lock_holder = 0;  // the FakeDriver id holding the advisory lock; 0 = free
   std::string lease_owner;
   std::chrono::steady_clock::time_point lease_expires;
+  // How every connection reaches the "server" (pooling()).
+  db::Pooling pooling = db::Pooling::none;
+  // Releases announced so far (unlock, release_lease), and the wake-up of
+  // those waiting in wait_for_release().
+  long long releases = 0;
+  std::condition_variable released;
   int next_connection = 1;
   // Every call a driver made, in order: "read_state", "try_lock", "run_step r1", ...
   std::vector<std::string> calls;
@@ -62,6 +69,10 @@ public:
   void release_lease(const std::string& owner) override;
   std::string lease_holder() override;
   std::unique_ptr<db::Driver> reconnect() override;
+  db::Pooling pooling() override;
+  void watch_releases() override;
+  void stop_watching() override;
+  bool wait_for_release(std::chrono::milliseconds timeout) override;
 
   void run_step(const db::StepBatch& step, const db::RunLimits& limits) override;
   void run_transaction(const std::string& sql) override;
@@ -77,6 +88,8 @@ private:
   std::shared_ptr<FakeDatabase> m_db;
   db::TableNames m_names;
   int m_id;
+  bool m_watching = false;
+  long long m_heard = 0;  // FakeDatabase::releases when last heard
   std::string m_display;
 };
 
