@@ -130,7 +130,7 @@ TEST_CASE("fleet: downgrade, stamp and validate run on every target and resume o
   CHECK_THAT(checksums.out, ContainsSubstring("applied revisions were edited after they ran"));
 }
 
-TEST_CASE("fleet: --sql, repair and wait are refused with exit 2 before anything connects", "[fleet]")
+TEST_CASE("fleet: --sql, repair, wait and an unknown canary are refused with exit 2 before anything runs", "[fleet]")
 {
   ScratchDatabase db;
   TempDir dir;
@@ -150,6 +150,10 @@ TEST_CASE("fleet: --sql, repair and wait are refused with exit 2 before anything
                                           : command[1] == "+1"    ? "moves each target relative"
                                                                   : "a 'from:to' range is only valid with --sql"));
   }
+  // A named canary that is not in the fleet is a typo, not an empty stage.
+  RunResult canary = run_lockstep(with(args, {"--canary", "tenant_0002,tenant_9999", "upgrade"}));
+  CHECK(canary.exit_code == 2);
+  CHECK_THAT(canary.err, ContainsSubstring("canary names target 'tenant_9999', which is not in the fleet (3 target(s))"));
   CHECK(per_schema(db, 3, "SELECT to_regclass('$S.lockstep_version') IS NULL") ==
         std::map<std::string, std::string>{{"tenant_0001", "true"}, {"tenant_0002", "true"}, {"tenant_0003", "true"}});
   // Without fleet settings --sql prints as always.
