@@ -282,6 +282,14 @@ def summarize(samples):
     return statistics.median(samples), min(samples), max(samples)
 
 
+def markdown_row(label, vs, target, med, lo, hi):
+    """One row of README's table: ratios as 1.07×, targets as ≤ 1.1× met, times in ms."""
+    digits = 1 if med < 1000 else 0
+    return "| %s | %s | %s | %.*f ms | %.*f–%.*f |" % (
+        label, vs.replace("x", "×") if vs != "floor" else "—",
+        target.replace("<=", "≤").replace("x ", "× "), digits, med, digits, lo, digits, hi)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=1000)
@@ -404,6 +412,7 @@ def main():
         out("")
         out("%-62s %8s  %-17s %10s %16s" % ("measurement", "vs floor", "target (issue 16)", "median ms", "min-max ms"))
         verdicts = []
+        markdown = []  # the same rows for README.md's "Performance"
 
         def row(label, samples, floor=None, max_ratio=None):
             med, lo, hi = summarize(samples)
@@ -414,6 +423,7 @@ def main():
                 target = "<= %.1fx %s" % (max_ratio, "met" if met else "MISSED")
                 verdicts.append(met)
             out("%-62s %8s  %-17s %10.1f %16s" % (label, vs, target, med, "%.1f-%.1f" % (lo, hi)))
+            markdown.append(markdown_row(label, vs, target, med, lo, hi))
         row("1. apply N: psql -f (floor)", apply["psql -f"])
         row("1. apply N: lockstep upgrade heads", apply["lockstep"], apply["psql -f"], max_ratio=1.2)
         if have_alembic:
@@ -463,6 +473,12 @@ def main():
         out("targets: %d of %d met" % (sum(verdicts), len(verdicts)))
         if not dbmate:
             out("dbmate: not installed (scripts/bench installs it from npm when npm is there), column skipped")
+        out("")
+        out("As a table for README.md (\"Performance\"):")
+        out("")
+        out("| measurement | vs floor | target | median | min–max |")
+        out("| --- | --- | --- | --- | --- |")
+        lines.extend(markdown)
         text = "\n".join(lines)
         print(text)
         os.makedirs(os.path.join(REPO, "build"), exist_ok=True)

@@ -3,6 +3,7 @@
 #include "util/error.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace lockstep::graph {
 
@@ -27,19 +28,11 @@ std::string origin_suffix(const NodeSpec& spec)
 
 RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
 {
-  m_nodes.reserve(specs.size());
-  m_by_id.reserve(specs.size());
-  for (auto& spec : specs) {
-    m_nodes.push_back(Node{std::move(spec), {}, {}, {}, {}});
-  }
+  m_specs = std::move(specs);
+  m_nodes.resize(m_specs.size());
+  index_ids();
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    auto [it, inserted] = m_by_id.emplace(m_nodes[i].spec.id, static_cast<int>(i));
-    if (!inserted) {
-      const NodeSpec& a = m_nodes[it->second].spec;
-      const NodeSpec& b = m_nodes[i].spec;
-      throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
-    }
-    for (const auto& label : m_nodes[i].spec.branch_labels) {
+    for (const auto& label : m_specs[i].branch_labels) {
       m_by_label.emplace_back(label, static_cast<int>(i));
     }
   }
@@ -51,7 +44,7 @@ RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
     }
   }
   for (const auto& [label, node] : m_by_label) {
-    if (auto same = m_by_id.find(label); same != m_by_id.end() && same->second != node) {
+    if (int same = find_node(label); same >= 0 && same != node) {
       throw_usage("branch label '" + label + "' of revision " + id(node) + " is also a revision id");
     }
   }
@@ -59,33 +52,76 @@ RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
   order_and_check_cycles();
 }
 
+namespace {
+
+size_t slot_of(std::string_view id, size_t mask)
+{
+  return std::hash<std::string_view>{}(id) & mask;
+}
+
+} // namespace
+
+void RevisionGraph::index_ids()
+{
+  size_t slots = 16;
+  while (slots < 2 * m_nodes.size()) {
+    slots *= 2;
+  }
+  m_id_slots.assign(slots, -1);
+  const size_t mask = slots - 1;
+  for (size_t i = 0; i < m_nodes.size(); ++i) {
+    const std::string& id = m_specs[i].id;
+    for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
+      if (m_id_slots[s] < 0) {
+        m_id_slots[s] = static_cast<int>(i);
+        break;
+      }
+      if (m_specs[m_id_slots[s]].id == id) {
+        const NodeSpec& a = m_specs[m_id_slots[s]];
+        const NodeSpec& b = m_specs[i];
+        throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
+      }
+    }
+  }
+}
+
+int RevisionGraph::find_node(std::string_view id) const
+{
+  const size_t mask = m_id_slots.size() - 1;
+  for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
+    const int node = m_id_slots[s];
+    if (node < 0 || m_specs[node].id == id) {
+      return node;
+    }
+  }
+}
+
 void RevisionGraph::link()
 {
   for (size_t i = 0; i < m_nodes.size(); ++i) {
     Node& node = m_nodes[i];
+    const NodeSpec& spec = m_specs[i];
     int self = static_cast<int>(i);
-    for (const auto& parent_id : node.spec.parents) {
-      auto found = m_by_id.find(parent_id);
-      int parent = found == m_by_id.end() ? -1 : found->second;
+    for (const auto& parent_id : spec.parents) {
+      const int parent = find_node(parent_id);
       if (parent < 0) {
-        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " revises unknown revision " + parent_id);
+        throw_usage("revision " + spec.id + origin_suffix(spec) + " revises unknown revision " + parent_id);
       }
       if (std::find(node.parents.begin(), node.parents.end(), parent) == node.parents.end()) {
         node.parents.push_back(parent);
         m_nodes[parent].children.push_back(self);
       }
     }
-    for (const auto& dep_id : node.spec.depends_on) {
-      auto found = m_by_id.find(dep_id);
-      int dep = found == m_by_id.end() ? -1 : found->second;
+    for (const auto& dep_id : spec.depends_on) {
+      int dep = find_node(dep_id);
       if (dep < 0) {
         dep = lookup(m_by_label, dep_id);
       }
       if (dep < 0) {
-        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " depends on unknown revision " + dep_id);
+        throw_usage("revision " + spec.id + origin_suffix(spec) + " depends on unknown revision " + dep_id);
       }
       if (dep == self) {
-        throw_usage("revision " + node.spec.id + origin_suffix(node.spec) + " depends on itself");
+        throw_usage("revision " + spec.id + origin_suffix(spec) + " depends on itself");
       }
       if (std::find(node.dependencies.begin(), node.dependencies.end(), dep) == node.dependencies.end()) {
         node.dependencies.push_back(dep);
@@ -186,15 +222,18 @@ std::vector<int> RevisionGraph::bases() const
 
 std::optional<int> RevisionGraph::find(std::string_view key) const
 {
-  auto found = m_by_id.find(std::string(key));
-  return found == m_by_id.end() ? std::nullopt : std::optional<int>(found->second);
+  const int node = find_node(key);
+  return node < 0 ? std::nullopt : std::optional<int>(node);
 }
 
 std::vector<int> RevisionGraph::find_prefix(std::string_view prefix) const
 {
   std::vector<int> out;
-  if (m_sorted_ids.empty() && !m_by_id.empty()) {
-    m_sorted_ids.assign(m_by_id.begin(), m_by_id.end());
+  if (m_sorted_ids.empty() && !m_nodes.empty()) {
+    m_sorted_ids.reserve(m_nodes.size());
+    for (size_t i = 0; i < m_nodes.size(); ++i) {
+      m_sorted_ids.emplace_back(m_specs[i].id, static_cast<int>(i));
+    }
     std::sort(m_sorted_ids.begin(), m_sorted_ids.end());
   }
   auto it = std::lower_bound(m_sorted_ids.begin(), m_sorted_ids.end(), prefix,

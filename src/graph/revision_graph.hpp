@@ -17,7 +17,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace lockstep::graph {
@@ -39,8 +38,8 @@ public:
   explicit RevisionGraph(std::vector<NodeSpec> specs);
 
   size_t size() const { return m_nodes.size(); }
-  const std::string& id(int node) const { return m_nodes[node].spec.id; }
-  const NodeSpec& spec(int node) const { return m_nodes[node].spec; }
+  const std::string& id(int node) const { return m_specs[node].id; }
+  const NodeSpec& spec(int node) const { return m_specs[node]; }
   const std::vector<int>& parents(int node) const { return m_nodes[node].parents; }
   const std::vector<int>& dependencies(int node) const { return m_nodes[node].dependencies; }
   const std::vector<int>& children(int node) const { return m_nodes[node].children; }
@@ -84,20 +83,25 @@ private:
   std::vector<int> uncovered(const NodeSet& applied, bool dependents_cover) const;
 
   struct Node {
-    NodeSpec spec;
     std::vector<int> parents;
     std::vector<int> dependencies;
     std::vector<int> children;
     std::vector<int> dependents;
   };
 
+  int find_node(std::string_view id) const;  // -1 when absent
+  void index_ids();
   void link();
   void order_and_check_cycles();
   template <typename Edges>
   NodeSet reach(const std::vector<int>& from, Edges edges) const;
 
-  std::vector<Node> m_nodes;
-  std::unordered_map<std::string, int> m_by_id;
+  std::vector<NodeSpec> m_specs;  // as given, moved in whole: no copy of 10,000 specs at their peak
+  std::vector<Node> m_nodes;      // the edges, by the same index
+  // Open addressing over node indices (-1: empty), a power of two at least
+  // twice the node count: one allocation for every id, where a map would
+  // make one per node on every start.
+  std::vector<int> m_id_slots;
   std::vector<std::pair<std::string, int>> m_by_label;  // sorted by label
   // Sorted ids for prefix look-ups, built on the first one (most runs
   // never resolve a prefix, and sorting 10,000 ids is not free).

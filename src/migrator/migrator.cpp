@@ -331,7 +331,7 @@ Outcome Migrator::stamp(const std::string& target_name, bool purge)
     const std::string checksum = script::checksum_of(rev);
     if (goal[i] && !snap.applied[i]) {
       db::AppliedRecord record{rev.id,      rev.parents, rev.depends_on,    rev.branch_labels,
-                               rev.message, checksum,    rev.downgrade_sql, rev.transactional};
+                               rev.message, checksum,    rev.downgrade_sql.str(), rev.transactional};
       sql += db::record_applied_sql(names, record, m_config.run_by);
       sql += db::history_sql(names, rev.id, db::Direction::stamp, checksum, m_config.run_by, db::Outcome::stamped);
       outcome.ran.push_back(rev.id);

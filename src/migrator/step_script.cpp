@@ -30,7 +30,7 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   batch.revision = rev.id;
   batch.location = catalog.location(step.node);
   batch.transactional = rev.transactional;
-  const std::string& sql = up ? rev.upgrade_sql : rev.downgrade_sql;
+  const std::string_view sql = up ? rev.upgrade_sql.view() : rev.downgrade_sql.view();
   const int first_line = up ? rev.upgrade_line : rev.downgrade_line;
   if (mode == Statements::split) {
     for (auto& statement : script::split_statements(sql, batch.location, first_line)) {
@@ -48,7 +48,7 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   batch.bookkeeping = db::version_change_sql(names, batch.rows_removed, batch.rows_added);
   if (up) {
     db::AppliedRecord record{rev.id,      rev.parents,  rev.depends_on,     rev.branch_labels,
-                             rev.message, checksum,     rev.downgrade_sql, rev.transactional};
+                             rev.message, checksum,     rev.downgrade_sql.str(), rev.transactional};
     batch.bookkeeping += db::record_applied_sql(names, record, run_by);
   } else {
     batch.bookkeeping += db::forget_applied_sql(names, rev.id);

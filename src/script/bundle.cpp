@@ -6,9 +6,13 @@
 
 #include <zlib.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <unistd.h>
 
 namespace lockstep::script {
@@ -16,10 +20,18 @@ namespace lockstep::script {
 namespace {
 
 constexpr uint32_t kDeflate = 1;
-constexpr size_t kHeaderSize = 16 + 4 + 4 + 8 + 8 + 4;
+constexpr size_t kHeaderSize = 16 + 4 + 4 + 4 + 4 + 4 + 4 + 4;
+constexpr size_t kChunkEntrySize = 12;
+constexpr size_t kChecksumSize = 64;  // hex SHA-256
+// A chunk is closed once it holds this much: big enough to compress well
+// (deflate's window is 32 KiB), small enough that reading one section
+// inflates little besides it.
+constexpr size_t kChunkTarget = 64 * 1024;
 constexpr int kRawDeflate = -15;  // windowBits: a raw stream, no zlib wrapper (our CRC-32 covers it)
 // Far above any real folder; it bounds what a corrupt header can make us allocate.
-constexpr uint64_t kMaxPayload = uint64_t{1} << 31;
+constexpr uint64_t kMaxSize = uint64_t{1} << 31;
+constexpr uint32_t kNameIsId = 1;  // flags: the file name is "<id>.sql"
+constexpr uint32_t kTransactional = 2;
 
 void put_u32(std::string& out, uint32_t v)
 {
@@ -28,58 +40,75 @@ void put_u32(std::string& out, uint32_t v)
   }
 }
 
-void put_u64(std::string& out, uint64_t v)
+uint32_t get_u32(std::string_view bytes, size_t offset)
 {
-  for (int i = 0; i < 8; ++i) {
-    out += static_cast<char>((v >> (8 * i)) & 0xFF);
-  }
-}
-
-uint64_t get_le(std::string_view bytes, size_t offset, int width)
-{
-  uint64_t v = 0;
-  for (int i = width - 1; i >= 0; --i) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) {
     v = (v << 8) | static_cast<unsigned char>(bytes[offset + static_cast<size_t>(i)]);
   }
   return v;
 }
 
+void put_varint(std::string& out, uint64_t v)
+{
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
 void put_string(std::string& out, std::string_view s)
 {
-  put_u32(out, static_cast<uint32_t>(s.size()));
+  put_varint(out, s.size());
   out.append(s);
 }
 
 void put_list(std::string& out, const std::vector<std::string>& items)
 {
-  put_u32(out, static_cast<uint32_t>(items.size()));
+  put_varint(out, items.size());
   for (const auto& item : items) {
     put_string(out, item);
   }
 }
 
-std::string file_name_of(const std::string& path)
+std::string_view file_name_of(std::string_view path)
 {
   const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// Reads the payload; any length that runs past its end is corruption.
-class PayloadReader {
+// Reads the index; any length that runs past its end is corruption.
+class IndexReader {
 public:
-  PayloadReader(std::string_view bytes, const std::string& path) : m_bytes(bytes), m_path(path) {}
+  IndexReader(std::string_view bytes, const std::string& path) : m_bytes(bytes), m_path(path) {}
+
+  uint64_t varint()
+  {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      need(1);
+      const auto byte = static_cast<unsigned char>(m_bytes[m_at++]);
+      v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) {
+        return v;
+      }
+    }
+    corrupt("a number runs too long");
+  }
 
   uint32_t u32()
   {
-    need(4);
-    auto v = static_cast<uint32_t>(get_le(m_bytes, m_at, 4));
-    m_at += 4;
-    return v;
+    const uint64_t v = varint();
+    if (v > 0xFFFFFFFFu) {
+      corrupt("a number out of range");
+    }
+    return static_cast<uint32_t>(v);
   }
 
   std::string_view view()
   {
-    const uint32_t size = u32();
+    const uint64_t size = varint();
     need(size);
     std::string_view s = m_bytes.substr(m_at, size);
     m_at += size;
@@ -90,8 +119,8 @@ public:
 
   void list(std::vector<std::string>& into)
   {
-    const uint32_t count = u32();
-    need(count);  // every item takes at least its 4-byte length
+    const uint64_t count = varint();
+    need(count);  // every item takes at least its 1-byte length
     into.resize(count);
     for (auto& item : into) {
       string(item);
@@ -102,15 +131,15 @@ public:
 
   [[noreturn]] void corrupt(const std::string& what) const
   {
-    throw_usage(m_path + ": corrupt migration bundle: " + what + " (at payload byte " + std::to_string(m_at) +
+    throw_usage(m_path + ": corrupt migration bundle: " + what + " (at index byte " + std::to_string(m_at) +
                 "); write it again with 'lockstep bundle'");
   }
 
 private:
-  void need(size_t size) const
+  void need(uint64_t size) const
   {
     if (size > m_bytes.size() - m_at) {
-      corrupt("a length runs past the end of the payload");
+      corrupt("a length runs past the end of the index");
     }
   }
 
@@ -145,9 +174,9 @@ std::string compress(const std::string& payload)
   return out;
 }
 
-// Inflates exactly `size` bytes from `compressed`, which must end there; an
-// empty string when it does not.
-bool inflate_exactly(std::string_view compressed, std::string& payload, std::string& why)
+// Inflates exactly `into.size()` bytes from `compressed`, which must end
+// there; false (and why) when it does not.
+bool inflate_exactly(std::string_view compressed, std::string& into, std::string& why)
 {
   z_stream z{};
   if (inflateInit2(&z, kRawDeflate) != Z_OK) {
@@ -156,16 +185,78 @@ bool inflate_exactly(std::string_view compressed, std::string& payload, std::str
   }
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
   z.avail_in = static_cast<uInt>(compressed.size());
-  z.next_out = reinterpret_cast<Bytef*>(payload.data());
-  z.avail_out = static_cast<uInt>(payload.size());
+  z.next_out = reinterpret_cast<Bytef*>(into.data());
+  z.avail_out = static_cast<uInt>(into.size());
   const int rc = inflate(&z, Z_FINISH);
-  const bool whole = rc == Z_STREAM_END && z.total_out == payload.size() && z.avail_in == 0;
+  const bool whole = rc == Z_STREAM_END && z.total_out == into.size() && z.avail_in == 0;
   if (!whole) {
     why = rc == Z_STREAM_END || rc == Z_BUF_ERROR ? "its size differs from its header" : (z.msg ? z.msg : zError(rc));
   }
   inflateEnd(&z);
   return whole;
 }
+
+struct ChunkEntry {
+  size_t offset = 0;  // in the file
+  uint32_t compressed = 0;
+  uint32_t size = 0;
+  uint32_t revisions = 0;
+};
+
+// The bundle's bytes, kept for its chunks: each inflated on first use, once,
+// whichever thread asks first. Never freed (LazyText's promise): a process
+// loads its migrations once.
+class BundleChunks final : public TextSource {
+public:
+  BundleChunks(std::string bytes, std::string path) : m_bytes(std::move(bytes)), m_path(std::move(path)) {}
+
+  // Keeps each chunk's compressed bytes on its own and lets the file go:
+  // a chunk's compressed bytes are freed once it is inflated, so a command
+  // that reads every section (planning) never holds both forms of them.
+  void set_chunks(const std::vector<ChunkEntry>& chunks)
+  {
+    m_compressed.reserve(chunks.size());
+    m_sizes.reserve(chunks.size());
+    for (const auto& chunk : chunks) {
+      m_compressed.emplace_back(std::string_view(m_bytes).substr(chunk.offset, chunk.compressed));
+      m_sizes.push_back(chunk.size);
+    }
+    std::string().swap(m_bytes);
+    m_inflated.resize(chunks.size());
+    m_ready = std::make_unique<std::atomic<const std::string*>[]>(chunks.size());
+  }
+
+  std::string_view bytes() const { return m_bytes; }
+
+  std::string_view chunk(uint32_t index) const override
+  {
+    if (const std::string* ready = m_ready[index].load(std::memory_order_acquire)) {
+      return *ready;
+    }
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_inflated[index]) {
+      auto text = std::make_unique<std::string>(m_sizes[index], '\0');
+      std::string why;
+      if (!inflate_exactly(m_compressed[index], *text, why)) {
+        throw_usage(m_path + ": corrupt migration bundle: cannot decompress chunk " + std::to_string(index) + " (" +
+                    why + "); write it again with 'lockstep bundle'");
+      }
+      std::string().swap(m_compressed[index]);
+      m_inflated[index] = std::move(text);
+      m_ready[index].store(m_inflated[index].get(), std::memory_order_release);
+    }
+    return *m_inflated[index];
+  }
+
+private:
+  std::string m_bytes;  // the file, until set_chunks
+  std::string m_path;
+  mutable std::vector<std::string> m_compressed;  // per chunk, until inflated
+  std::vector<uint32_t> m_sizes;                  // per chunk, inflated
+  mutable std::mutex m_mutex;
+  mutable std::vector<std::unique_ptr<std::string>> m_inflated;
+  std::unique_ptr<std::atomic<const std::string*>[]> m_ready;
+};
 
 } // namespace
 
@@ -176,133 +267,277 @@ bool looks_like_bundle(std::string_view bytes)
 
 std::string encode_bundle(const std::vector<Revision>& revisions)
 {
-  std::string payload;
-  put_u32(payload, static_cast<uint32_t>(revisions.size()));
-  for (const auto& rev : revisions) {
-    put_string(payload, file_name_of(rev.path));
-    put_string(payload, rev.id);
-    put_list(payload, rev.parents);
-    put_list(payload, rev.depends_on);
-    put_list(payload, rev.branch_labels);
-    put_list(payload, rev.lint_ignore);
-    put_string(payload, rev.message);
-    put_string(payload, rev.create_date);
-    put_u32(payload, rev.transactional ? 1 : 0);
-    put_string(payload, rev.upgrade_sql);
-    put_u32(payload, static_cast<uint32_t>(rev.upgrade_line));
-    put_string(payload, rev.downgrade_sql);
-    put_u32(payload, static_cast<uint32_t>(rev.downgrade_line));
-    put_string(payload, checksum_of(rev));
+  std::unordered_map<std::string_view, size_t> earlier;  // id -> index, for parents
+  std::string index;
+  std::string table;
+  std::string chunks;
+  std::string chunk;
+  uint32_t in_chunk = 0;
+  uint32_t chunk_count = 0;
+  auto close_chunk = [&] {
+    if (in_chunk == 0) {
+      return;
+    }
+    const std::string compressed = compress(chunk);
+    put_u32(table, static_cast<uint32_t>(compressed.size()));
+    put_u32(table, static_cast<uint32_t>(chunk.size()));
+    put_u32(table, in_chunk);
+    chunks += compressed;
+    chunk.clear();
+    in_chunk = 0;
+    ++chunk_count;
+  };
+  for (size_t i = 0; i < revisions.size(); ++i) {
+    const Revision& rev = revisions[i];
+    const std::string_view name = file_name_of(rev.path);
+    const bool name_is_id = name.size() == rev.id.size() + 4 && util::starts_with(name, rev.id) &&
+                            util::ends_with(name, ".sql");
+    put_varint(index, (name_is_id ? kNameIsId : 0) | (rev.transactional ? kTransactional : 0));
+    if (!name_is_id) {
+      put_string(index, name);
+    }
+    put_string(index, rev.id);
+    put_varint(index, rev.parents.size());
+    for (const auto& parent : rev.parents) {
+      auto found = earlier.find(parent);
+      put_varint(index, found == earlier.end() ? 0 : found->second + 1);
+      if (found == earlier.end()) {
+        put_string(index, parent);
+      }
+    }
+    put_list(index, rev.depends_on);
+    put_list(index, rev.branch_labels);
+    put_list(index, rev.lint_ignore);
+    put_string(index, rev.message);
+    put_string(index, rev.create_date);
+    put_varint(index, static_cast<uint32_t>(rev.upgrade_line));
+    put_varint(index, static_cast<uint32_t>(rev.downgrade_line));
+    put_varint(index, rev.upgrade_sql.size());
+    put_varint(index, rev.downgrade_sql.size());
+    earlier.emplace(rev.id, i);
+
+    const std::string checksum = checksum_of(rev);
+    if (checksum.size() != kChecksumSize) {
+      throw Error(ExitCode::internal, "revision " + rev.id + " has a checksum of " + std::to_string(checksum.size()) +
+                                        " characters");
+    }
+    chunk += checksum;
+    chunk.append(rev.upgrade_sql.view());
+    chunk.append(rev.downgrade_sql.view());
+    ++in_chunk;
+    if (chunk.size() >= kChunkTarget) {
+      close_chunk();
+    }
   }
-  const std::string compressed = compress(payload);
+  close_chunk();
+  const std::string compressed_index = compress(index);
   std::string out;
-  out.reserve(kHeaderSize + compressed.size());
+  out.reserve(kHeaderSize + table.size() + compressed_index.size() + chunks.size());
   out.append(kBundleMagic);
   put_u32(out, kBundleVersion);
   put_u32(out, kDeflate);
-  put_u64(out, payload.size());
-  put_u64(out, compressed.size());
-  put_u32(out, crc32_of(compressed));
-  out += compressed;
+  put_u32(out, static_cast<uint32_t>(revisions.size()));
+  put_u32(out, chunk_count);
+  put_u32(out, static_cast<uint32_t>(index.size()));
+  put_u32(out, static_cast<uint32_t>(compressed_index.size()));
+  const size_t crc_at = out.size();
+  put_u32(out, 0);
+  out += table;
+  out += compressed_index;
+  out += chunks;
+  const uint32_t crc = crc32_of(std::string_view(out).substr(kHeaderSize));
+  for (int i = 0; i < 4; ++i) {
+    out[crc_at + static_cast<size_t>(i)] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  }
   return out;
 }
 
 namespace {
 
-// The checked, inflated payload of the bundle `bytes`.
-std::string inflate_payload(std::string_view bytes, const std::string& path)
+[[noreturn]] void fail(const std::string& path, const std::string& what)
 {
-  if (!looks_like_bundle(bytes)) {
-    throw_usage(path + ": not a migration bundle (it does not start with 'LOCKSTEP-BUNDLE'); "
-                "'migrations' names a folder of .sql files or a file written by 'lockstep bundle'");
-  }
-  if (bytes.size() < kHeaderSize) {
-    throw_usage(path + ": truncated migration bundle: " + std::to_string(bytes.size()) +
-                " bytes, shorter than its header (" + std::to_string(kHeaderSize) + ")");
-  }
-  const auto version = static_cast<uint32_t>(get_le(bytes, 16, 4));
-  if (version != kBundleVersion) {
-    throw_usage(path + ": migration bundle format " + std::to_string(version) +
-                (version > kBundleVersion ? " is newer than" : " is not") + " the format this lockstep reads (" +
-                std::to_string(kBundleVersion) + "): bundle the folder with this lockstep's 'lockstep bundle'");
-  }
-  const auto compression = static_cast<uint32_t>(get_le(bytes, 20, 4));
-  const uint64_t payload_size = get_le(bytes, 24, 8);
-  const uint64_t compressed_size = get_le(bytes, 32, 8);
-  if (compression != kDeflate) {
-    throw_usage(path + ": corrupt migration bundle: unknown compression " + std::to_string(compression));
-  }
-  if (compressed_size != bytes.size() - kHeaderSize) {
-    throw_usage(path + (compressed_size > bytes.size() - kHeaderSize ? ": truncated" : ": corrupt") +
-                " migration bundle: " + std::to_string(bytes.size()) + " bytes, its header says " +
-                std::to_string(kHeaderSize + compressed_size));
-  }
-  if (payload_size > kMaxPayload) {
-    throw_usage(path + ": corrupt migration bundle: payload size " + std::to_string(payload_size));
-  }
-  const std::string_view compressed = bytes.substr(kHeaderSize);
-  if (crc32_of(compressed) != static_cast<uint32_t>(get_le(bytes, 40, 4))) {
-    throw_usage(path + ": corrupt migration bundle: its checksum does not match its content; "
-                "write it again with 'lockstep bundle'");
-  }
-  std::string payload(payload_size, '\0');
-  std::string why;
-  if (!inflate_exactly(compressed, payload, why)) {
-    throw_usage(path + ": corrupt migration bundle: cannot decompress it (" + why + ")");
-  }
-
-  return payload;
+  throw_usage(path + ": " + what);
 }
 
-std::vector<Revision> parse_payload(std::string_view payload, const std::string& path)
+// The header's and chunk table's promises checked against the file: the
+// chunks with their offsets, and the compressed index.
+std::vector<ChunkEntry> check_layout(std::string_view bytes, const std::string& path, std::string_view& index)
 {
-  PayloadReader in(payload, path);
-  const uint32_t count = in.u32();
-  if (count > payload.size()) {
+  if (!looks_like_bundle(bytes)) {
+    fail(path, "not a migration bundle (it does not start with 'LOCKSTEP-BUNDLE'); "
+               "'migrations' names a folder of .sql files or a file written by 'lockstep bundle'");
+  }
+  if (bytes.size() < kBundleMagic.size() + 4) {
+    fail(path, "truncated migration bundle: " + std::to_string(bytes.size()) + " bytes, shorter than its header (" +
+                 std::to_string(kHeaderSize) + ")");
+  }
+  const uint32_t version = get_u32(bytes, 16);
+  if (version != kBundleVersion) {
+    fail(path, "migration bundle format " + std::to_string(version) + " is " +
+                 (version > kBundleVersion ? "newer" : "older") + " than the format this lockstep reads (" +
+                 std::to_string(kBundleVersion) + "): bundle the folder again with this lockstep's 'lockstep bundle'");
+  }
+  if (bytes.size() < kHeaderSize) {
+    fail(path, "truncated migration bundle: " + std::to_string(bytes.size()) + " bytes, shorter than its header (" +
+                 std::to_string(kHeaderSize) + ")");
+  }
+  if (const uint32_t compression = get_u32(bytes, 20); compression != kDeflate) {
+    fail(path, "corrupt migration bundle: unknown compression " + std::to_string(compression));
+  }
+  const uint64_t chunk_count = get_u32(bytes, 28);
+  const uint64_t index_compressed = get_u32(bytes, 36);
+  uint64_t expected = kHeaderSize + chunk_count * kChunkEntrySize + index_compressed;
+  std::vector<ChunkEntry> chunks;
+  if (expected <= bytes.size()) {
+    chunks.resize(chunk_count);
+    size_t at = kHeaderSize;
+    for (auto& chunk : chunks) {
+      chunk.compressed = get_u32(bytes, at);
+      chunk.size = get_u32(bytes, at + 4);
+      chunk.revisions = get_u32(bytes, at + 8);
+      at += kChunkEntrySize;
+      chunk.offset = static_cast<size_t>(expected);
+      expected += chunk.compressed;
+    }
+  }
+  if (expected != bytes.size()) {
+    fail(path, std::string(expected > bytes.size() ? "truncated" : "corrupt") + " migration bundle: " +
+                 std::to_string(bytes.size()) + " bytes, its header says " + std::to_string(expected));
+  }
+  if (crc32_of(bytes.substr(kHeaderSize)) != get_u32(bytes, 40)) {
+    fail(path, "corrupt migration bundle: its checksum does not match its content; write it again with "
+               "'lockstep bundle'");
+  }
+  index = bytes.substr(kHeaderSize + chunk_count * kChunkEntrySize, index_compressed);
+  return chunks;
+}
+
+std::vector<Revision> read_index(std::string_view index, const std::string& path, uint32_t count,
+                                 const BundleChunks* source,
+                                 const std::vector<ChunkEntry>& chunks)
+{
+  IndexReader in(index, path);
+  if (count > index.size()) {
     in.corrupt("revision count " + std::to_string(count));
   }
   std::vector<Revision> revisions(count);
   const std::string prefix = path + "/";
-  for (auto& rev : revisions) {
-    const std::string_view name = in.view();
-    rev.path.reserve(prefix.size() + name.size());
-    rev.path.append(prefix).append(name);
+  uint32_t chunk = 0;
+  uint32_t left_in_chunk = chunks.empty() ? 0 : chunks[0].revisions;
+  uint64_t offset = 0;  // in the chunk
+  for (size_t i = 0; i < revisions.size(); ++i) {
+    Revision& rev = revisions[i];
+    const uint32_t flags = in.u32();
+    const std::string_view name = (flags & kNameIsId) != 0 ? std::string_view() : in.view();
     in.string(rev.id);
     if (!valid_revision_id(rev.id)) {
       in.corrupt("'" + rev.id + "' is not a revision id");
     }
-    in.list(rev.parents);
+    rev.path.reserve(prefix.size() + (name.empty() ? rev.id.size() + 4 : name.size()));
+    rev.path.append(prefix);
+    if (name.empty()) {
+      rev.path.append(rev.id).append(".sql");
+    } else {
+      rev.path.append(name);
+    }
+    rev.transactional = (flags & kTransactional) != 0;
+    rev.parents.resize(in.u32());
+    for (auto& parent : rev.parents) {
+      const uint64_t ref = in.varint();
+      if (ref == 0) {
+        in.string(parent);
+      } else if (ref <= i) {
+        parent = revisions[ref - 1].id;
+      } else {
+        in.corrupt("revision " + rev.id + " names a parent by a later entry");
+      }
+    }
     in.list(rev.depends_on);
     in.list(rev.branch_labels);
     in.list(rev.lint_ignore);
     in.string(rev.message);
     in.string(rev.create_date);
-    rev.transactional = in.u32() != 0;
-    in.string(rev.upgrade_sql);
     rev.upgrade_line = static_cast<int>(in.u32());
-    in.string(rev.downgrade_sql);
     rev.downgrade_line = static_cast<int>(in.u32());
-    in.string(rev.checksum);
+    const uint32_t upgrade_size = in.u32();
+    const uint32_t downgrade_size = in.u32();
+
+    while (left_in_chunk == 0 && chunk < chunks.size()) {
+      if (offset != chunks[chunk].size) {
+        in.corrupt("chunk " + std::to_string(chunk) + " holds " + std::to_string(chunks[chunk].size) +
+                   " bytes, its revisions " + std::to_string(offset));
+      }
+      ++chunk;
+      offset = 0;
+      left_in_chunk = chunk < chunks.size() ? chunks[chunk].revisions : 0;
+    }
+    if (left_in_chunk == 0) {
+      in.corrupt("revision " + rev.id + " is in no chunk");
+    }
+    const uint64_t end = offset + kChecksumSize + upgrade_size + downgrade_size;
+    if (end > chunks[chunk].size) {
+      in.corrupt("the sections of revision " + rev.id + " run past the end of chunk " + std::to_string(chunk));
+    }
+    const auto at = static_cast<uint32_t>(offset);  // within the chunk's size, checked above
+    const auto upgrade_at = static_cast<uint32_t>(offset + kChecksumSize);
+    rev.checksum = LazyText(source, chunk, at, static_cast<uint32_t>(kChecksumSize));
+    rev.upgrade_sql = LazyText(source, chunk, upgrade_at, upgrade_size);
+    rev.downgrade_sql = LazyText(source, chunk, upgrade_at + upgrade_size, downgrade_size);
+    offset = end;
+    --left_in_chunk;
   }
   if (!in.at_end()) {
     in.corrupt("bytes after the last revision");
   }
+  if (!chunks.empty() && (chunk + 1 != chunks.size() || left_in_chunk != 0 || offset != chunks[chunk].size)) {
+    in.corrupt("the chunk table does not match the revisions");
+  }
   return revisions;
+}
+
+// The index and chunks before compression, of a bundle this lockstep wrote.
+size_t uncompressed_size(std::string_view bytes)
+{
+  size_t total = get_u32(bytes, 32);
+  const uint32_t chunks = get_u32(bytes, 28);
+  for (uint32_t i = 0; i < chunks; ++i) {
+    total += get_u32(bytes, kHeaderSize + i * kChunkEntrySize + 4);
+  }
+  return total;
 }
 
 } // namespace
 
-std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& path)
+std::vector<Revision> decode_bundle(std::string bytes, const std::string& path)
 {
-  return parse_payload(inflate_payload(bytes, path), path);
+  auto* source = new BundleChunks(std::move(bytes), path);  // never freed: see BundleChunks
+  const std::string_view file = source->bytes();
+  std::string_view compressed_index;
+  std::vector<ChunkEntry> chunks = check_layout(file, path, compressed_index);
+  const uint32_t count = get_u32(file, 24);
+  const uint32_t index_size = get_u32(file, 32);
+  if (index_size > kMaxSize || count > index_size) {
+    fail(path, "corrupt migration bundle: index size " + std::to_string(index_size) + " for " +
+                 std::to_string(count) + " revisions");
+  }
+  for (const auto& chunk : chunks) {
+    if (chunk.size > kMaxSize || chunk.revisions == 0) {
+      fail(path, "corrupt migration bundle: a chunk of " + std::to_string(chunk.size) + " bytes holding " +
+                   std::to_string(chunk.revisions) + " revisions");
+    }
+  }
+  std::string index(index_size, '\0');
+  std::string why;
+  if (!inflate_exactly(compressed_index, index, why)) {
+    fail(path, "corrupt migration bundle: cannot decompress its index (" + why + ")");
+  }
+  source->set_chunks(chunks);
+  return read_index(index, path, count, source, chunks);
 }
 
 std::vector<Revision> load_bundle(const std::string& path)
 {
-  // The file's bytes go before the revisions are built: every pod start
-  // does this, and peak memory counts.
-  std::string payload = inflate_payload(util::read_file(path), path);
-  return parse_payload(payload, path);
+  return decode_bundle(util::read_file(path), path);
 }
 
 BundleWritten write_bundle(const std::string& migrations, const std::string& output)
@@ -328,7 +563,7 @@ BundleWritten write_bundle(const std::string& migrations, const std::string& out
   BundleWritten result;
   result.revisions = revisions.size();
   result.bytes = bytes.size();
-  result.uncompressed = static_cast<size_t>(get_le(bytes, 24, 8));
+  result.uncompressed = uncompressed_size(bytes);
   return result;
 }
 

@@ -5,27 +5,40 @@
 // by name. One file is one read on every pod start instead of three system
 // calls per revision, and fits a ConfigMap as one binaryData key.
 //
-// Layout (integers little-endian):
+// Layout (format 2; integers little-endian, "varint" is LEB128):
 //
 //   offset  size  field
 //   0       16    magic "LOCKSTEP-BUNDLE\n"
-//   16      4     format version (kBundleVersion)
+//   16      4     format version (kBundleVersion; at this offset in every format)
 //   20      4     compression: 1 = raw deflate (zlib, RFC 1951)
-//   24      8     payload size, uncompressed
-//   32      8     payload size, compressed
-//   40      4     CRC-32 of the compressed payload
-//   44      ...   the compressed payload
+//   24      4     revision count
+//   28      4     chunk count
+//   32      4     index size, uncompressed
+//   36      4     index size, compressed
+//   40      4     CRC-32 of every byte after the header
+//   44      12*C  chunk table: per chunk its compressed size, uncompressed
+//                 size and number of revisions
+//   ...           the index, compressed
+//   ...           the chunks, each compressed on its own
 //
-// The payload holds every revision, parsed, in file-name order: its file
-// name, header fields, both sections with the lines they start on, and the
-// upgrade checksum, so loading neither parses nor hashes. The same folder
-// always gives the same bytes (no timestamps), so content-addressed
-// ConfigMaps keep their names.
+// The index holds every revision's header, in file-name order: file name
+// (or a flag when it is "<id>.sql"), id, parents (as indices of earlier
+// entries or ids), dependencies, branch labels, lint ignores, message, date,
+// transactional, the lines the sections start on and the sections' sizes.
+// A chunk holds, for a run of revisions, each one's upgrade checksum (64
+// hex digits), upgrade section and downgrade section. Loading reads the
+// file, checks the CRC and inflates the index only: the chunks are inflated
+// when a command first reads a section or a checksum (script/lazy_text), so
+// `heads` or `history` never inflate SQL. Loading neither parses nor
+// hashes. The same folder always gives the same bytes (no timestamps), so
+// content-addressed ConfigMaps keep their names.
 //
 // Reading checks, in this order, each failing with Error(usage) naming the
-// file: the magic, the version (a newer format says so), the sizes against
-// the file's length (truncation), the checksum, inflation, and every length
-// inside the payload.
+// file: the magic, the version (an older or newer format says so), the
+// sizes against the file's length (truncation), the CRC, inflating the
+// index, every length inside it and the chunks' sizes against the sections
+// they hold; a chunk that does not inflate (possible only for a crafted file
+// whose CRC matches) fails when it is first read.
 #pragma once
 
 #include "script/revision_file.hpp"
@@ -38,15 +51,17 @@
 namespace lockstep::script {
 
 inline constexpr std::string_view kBundleMagic = "LOCKSTEP-BUNDLE\n";
-inline constexpr uint32_t kBundleVersion = 1;
+inline constexpr uint32_t kBundleVersion = 2;
 
 // The bytes of a bundle holding `revisions` (their `path` names them: the
 // part after the last '/' is stored as the file name).
 std::string encode_bundle(const std::vector<Revision>& revisions);
 
 // The revisions in `bytes`, each with path "<bundle_path>/<file name>", so
-// messages read like the folder's. Throws Error(usage) naming bundle_path.
-std::vector<Revision> decode_bundle(std::string_view bytes, const std::string& bundle_path);
+// messages read like the folder's; their sections and checksums read from
+// `bytes`, which the revisions keep alive. Throws Error(usage) naming
+// bundle_path.
+std::vector<Revision> decode_bundle(std::string bytes, const std::string& bundle_path);
 
 // Reads the bundle file at `path` (decode_bundle of its bytes).
 std::vector<Revision> load_bundle(const std::string& path);
@@ -57,7 +72,7 @@ bool looks_like_bundle(std::string_view bytes);
 struct BundleWritten {
   size_t revisions = 0;
   size_t bytes = 0;         // the file's size
-  size_t uncompressed = 0;  // the payload before compression
+  size_t uncompressed = 0;  // the index and chunks before compression
 };
 
 // Loads `migrations` (a folder or a bundle) and writes it to `output` as a

@@ -213,7 +213,7 @@ std::string upgrade_checksum(std::string_view upgrade_sql)
 
 std::string checksum_of(const Revision& rev)
 {
-  return rev.checksum.empty() ? upgrade_checksum(rev.upgrade_sql) : rev.checksum;
+  return rev.checksum.empty() ? upgrade_checksum(rev.upgrade_sql) : rev.checksum.str();
 }
 
 Revision parse_revision(std::string_view text, std::string path_in)

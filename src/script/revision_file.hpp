@@ -17,6 +17,8 @@
 // a message of the form "<path>:<line>: <what is wrong>".
 #pragma once
 
+#include "script/lazy_text.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,12 +35,12 @@ struct Revision {
   std::string create_date;
   bool transactional = true;
 
-  std::string upgrade_sql;    // the section's text, verbatim
-  std::string downgrade_sql;
+  LazyText upgrade_sql;       // the section's text, verbatim (a bundle's is inflated on first read)
+  LazyText downgrade_sql;
   int upgrade_line = 0;       // 1-based line in the file where each section's text starts
   int downgrade_line = 0;
   std::string path;           // where it was read from; empty for revisions known only to the database
-  std::string checksum;       // upgrade_checksum(upgrade_sql) when the loader has it (a bundle does); else empty
+  LazyText checksum;          // upgrade_checksum(upgrade_sql) when the loader has it (a bundle does); else empty
 
   // An empty downgrade (nothing but blanks and comments) makes a revision
   // irreversible, unless its upgrade is empty too (a merge, say).

@@ -82,22 +82,14 @@ uint32_t crc(const std::string& bytes)
   return static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
 
-// A header with a right checksum around `compressed`.
-std::string seal(const std::string& compressed, size_t payload_size)
+std::string le32(uint32_t v)
 {
-  std::string bytes(script::kBundleMagic);
-  bytes.resize(44);
-  put_le(bytes, 16, script::kBundleVersion, 4);
-  put_le(bytes, 20, 1, 4);
-  put_le(bytes, 24, payload_size, 8);
-  put_le(bytes, 32, compressed.size(), 8);
-  put_le(bytes, 40, crc(compressed), 4);
-  return bytes + compressed;
+  std::string s(4, '\0');
+  put_le(s, 0, v, 4);
+  return s;
 }
 
-// `payload` raw-deflated and sealed: corrupt payloads that only a decoder
-// past the checksum can catch.
-std::string wrap(const std::string& payload, size_t claimed_size = std::string::npos)
+std::string deflated(const std::string& payload)
 {
   z_stream z{};
   REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
@@ -109,14 +101,51 @@ std::string wrap(const std::string& payload, size_t claimed_size = std::string::
   REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
   compressed.resize(z.total_out);
   deflateEnd(&z);
-  return seal(compressed, claimed_size == std::string::npos ? payload.size() : claimed_size);
+  return compressed;
 }
 
-std::string le32(uint32_t v)
+struct Chunk {
+  std::string compressed;
+  uint32_t size = 0;
+  uint32_t revisions = 0;
+};
+
+// A format-2 file with a right CRC around an index and chunks (already
+// compressed, or not): damage only a decoder past the CRC can catch.
+std::string seal(uint32_t count, const std::string& compressed_index, uint32_t index_size,
+                 const std::vector<Chunk>& chunks = {})
 {
-  std::string s(4, '\0');
-  put_le(s, 0, v, 4);
-  return s;
+  std::string body;
+  for (const auto& c : chunks) {
+    body += le32(static_cast<uint32_t>(c.compressed.size())) + le32(c.size) + le32(c.revisions);
+  }
+  body += compressed_index;
+  for (const auto& c : chunks) {
+    body += c.compressed;
+  }
+  std::string bytes(script::kBundleMagic);
+  bytes += le32(script::kBundleVersion) + le32(1) + le32(count) + le32(static_cast<uint32_t>(chunks.size())) +
+           le32(index_size) + le32(static_cast<uint32_t>(compressed_index.size())) + le32(crc(body));
+  return bytes + body;
+}
+
+std::string wrap(uint32_t count, const std::string& index, const std::vector<Chunk>& chunks = {})
+{
+  return seal(count, deflated(index), static_cast<uint32_t>(index.size()), chunks);
+}
+
+// One revision's index entry: file "<id>.sql", no parents, lines 1.
+std::string entry(const std::string& id, uint32_t upgrade_size, uint32_t downgrade_size)
+{
+  std::string e;
+  e += '\x03';  // the file is <id>.sql; transactional
+  e += static_cast<char>(id.size()) + id;
+  e += std::string(6, '\0');  // parents, depends on, labels, lint ignore, message, date: all empty
+  e += '\x01';
+  e += '\x01';
+  e += static_cast<char>(upgrade_size);
+  e += static_cast<char>(downgrade_size);
+  return e;
 }
 
 } // namespace
@@ -230,7 +259,8 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   }
   SECTION("truncated anywhere")
   {
-    for (size_t size : {size_t{16}, size_t{30}, size_t{43}, size_t{44}, good.size() / 2, good.size() - 1}) {
+    for (size_t size : {size_t{16}, size_t{19}, size_t{30}, size_t{43}, size_t{44}, size_t{50}, good.size() / 2,
+                        good.size() - 1}) {
       CAPTURE(size);
       CHECK_THAT(decode_error(good.substr(0, size)), ContainsSubstring("truncated"));
     }
@@ -243,7 +273,15 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   {
     std::string bytes = good;
     put_le(bytes, 16, script::kBundleVersion + 1, 4);
-    CHECK_THAT(decode_error(bytes), ContainsSubstring("format 2 is newer than the format this lockstep reads (1)"));
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("format 3 is newer than the format this lockstep reads (2)") &&
+                                      ContainsSubstring("lockstep bundle"));
+  }
+  SECTION("an older format version: the first format, which kept the whole payload in one stream")
+  {
+    // Its 44-byte header: magic, version 1, compression, payload sizes, CRC.
+    std::string v1(script::kBundleMagic);
+    v1 += le32(1) + le32(1) + std::string(20, '\0') + deflated("");
+    CHECK_THAT(decode_error(v1), ContainsSubstring("format 1 is older than the format this lockstep reads (2)"));
   }
   SECTION("an unknown compression")
   {
@@ -251,34 +289,57 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
     put_le(bytes, 20, 7, 4);
     CHECK_THAT(decode_error(bytes), ContainsSubstring("unknown compression 7"));
   }
-  SECTION("any flipped byte of the compressed payload or of the checksum")
+  SECTION("any flipped byte after the header, or of the CRC")
   {
-    const size_t offset = GENERATE(size_t{40}, size_t{43}, size_t{44}, size_t{150});
+    const size_t offset = GENERATE(size_t{40}, size_t{43}, size_t{60}, size_t{150}, size_t{0});
     std::string bytes = good;
-    REQUIRE(offset < bytes.size());
-    bytes[offset] = static_cast<char>(bytes[offset] ^ 0x20);
+    const size_t at = offset == 0 ? bytes.size() - 1 : offset;  // 0: the last byte, in the last chunk
+    REQUIRE(at < bytes.size());
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x20);
     CHECK_THAT(decode_error(bytes), ContainsSubstring("checksum does not match"));
   }
-  SECTION("a payload size that lies")
+  SECTION("an index size that lies")
   {
     std::string bytes = good;
-    put_le(bytes, 24, 3, 8);
-    CHECK_THAT(decode_error(bytes), ContainsSubstring("cannot decompress"));
-    put_le(bytes, 24, uint64_t{1} << 40, 8);
-    CHECK_THAT(decode_error(bytes), ContainsSubstring("payload size"));
+    put_le(bytes, 32, 3, 4);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("index size 3 for 4 revisions"));
+    put_le(bytes, 32, 300000, 4);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("cannot decompress its index"));
+    put_le(bytes, 32, 0xFFFFFFFF, 4);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("index size"));
   }
-  SECTION("a checksum that matches a stream that is not deflate")
+  SECTION("a CRC that matches an index that is not deflate")
   {
-    CHECK_THAT(decode_error(seal("\xff\xfenot deflate at all", 100)), ContainsSubstring("cannot decompress"));
+    CHECK_THAT(decode_error(seal(0, "\xff\xfenot deflate at all", 100)), ContainsSubstring("cannot decompress its index"));
   }
-  SECTION("a well-sealed payload whose contents are wrong")
+  SECTION("a well-sealed index whose contents are wrong")
   {
-    CHECK_THAT(decode_error(wrap(le32(1))), ContainsSubstring("runs past the end"));
-    CHECK_THAT(decode_error(wrap(le32(0xFFFFFFFF))), ContainsSubstring("revision count"));
-    CHECK_THAT(decode_error(wrap(le32(0) + "x")), ContainsSubstring("bytes after the last revision"));
-    CHECK_THAT(decode_error(wrap(le32(1) + le32(5) + "a.sql" + le32(4) + "a b!")),
-               ContainsSubstring("not a revision id"));
-    CHECK_THAT(decode_error(wrap(le32(0), 10)), ContainsSubstring("cannot decompress"));
+    CHECK_THAT(decode_error(wrap(1, "\x03")), ContainsSubstring("runs past the end"));
+    CHECK_THAT(decode_error(wrap(0xFFFFFFFF, "x")), ContainsSubstring("for 4294967295 revisions"));
+    CHECK_THAT(decode_error(wrap(0, "x")), ContainsSubstring("bytes after the last revision"));
+    CHECK_THAT(decode_error(wrap(1, entry("a b!", 0, 0))), ContainsSubstring("not a revision id"));
+    CHECK_THAT(decode_error(wrap(1, entry("a", 0, 0))), ContainsSubstring("revision a is in no chunk"));
+    const std::string sections = std::string(64, 'f') + "SELECT 1;";
+    CHECK_THAT(decode_error(wrap(1, entry("a", 9, 0), {{deflated(sections), 70, 1}})),
+               ContainsSubstring("run past the end of chunk 0"));
+    CHECK_THAT(decode_error(wrap(1, entry("a", 8, 0), {{deflated(sections), 73, 1}})),
+               ContainsSubstring("chunk table does not match"));
+    CHECK_THAT(decode_error(wrap(1, entry("a", 9, 0), {{deflated(sections), 73, 0}})),
+               ContainsSubstring("holding 0 revisions"));
+    CHECK(decode_error(wrap(1, entry("a", 9, 0), {{deflated(sections), 73, 1}})).empty());
+  }
+  SECTION("a well-sealed chunk that does not inflate fails when its SQL is first read")
+  {
+    const auto revisions = script::decode_bundle(wrap(1, entry("a", 9, 0), {{"\xff\xfe junk", 73, 1}}), "/images/app.bundle");
+    REQUIRE(revisions.size() == 1);
+    CHECK(revisions[0].id == "a");  // the header loads: heads and history never read SQL
+    try {
+      (void)revisions[0].upgrade_sql.view();
+      FAIL("read SQL from a chunk that does not inflate");
+    } catch (const Error& e) {
+      CHECK(e.code() == ExitCode::usage);
+      CHECK_THAT(e.what(), ContainsSubstring("/images/app.bundle") && ContainsSubstring("cannot decompress chunk 0"));
+    }
   }
 }
 
