@@ -186,8 +186,11 @@ int run(int argc, char** argv, const config::Environment& env)
     if (chosen->changes_database && !options.sql) {
       reporter->started(summary.command);
     }
-    code = fleet::configured(config) && fleet::applies_to(chosen->name) && !options.sql  // README.md, "Fleets"
-             ? fleet::run(config, env, {chosen->name, options.target, options.ignore_checksums}, std::cout, summary)
+    code = fleet::configured(config) && fleet::applies_to(chosen->name)  // README.md, "Fleets"
+             ? fleet::run(config, env,
+                          {chosen->name, options.target, options.ignore_checksums, options.purge, options.single_head,
+                           options.sql},
+                          std::cout, summary)
              : chosen->handler(config, options, std::cout, summary);
   } catch (const Error& e) {
     log::event(log::Level::error, e.what());

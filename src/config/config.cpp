@@ -61,6 +61,47 @@ int count_of(const std::string& key, const std::string& value, const std::string
   return std::stoi(t);
 }
 
+// "3" (the first three targets) or "tenant-a, tenant-b" (those, in order).
+void canary_of(Config& c, const std::string& value, const std::string& source)
+{
+  c.canary = 0;
+  c.canary_ids.clear();
+  std::string t(util::trim(value));
+  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
+    c.canary = count_of("canary", value, source, 0);
+    return;
+  }
+  for (const auto& id : util::split_list(t)) {
+    if (id.find_first_of(" \t") != std::string::npos) {
+      bad_value("canary", value, source, "use a number of targets, or target ids separated by commas");
+    }
+    if (std::find(c.canary_ids.begin(), c.canary_ids.end(), id) != c.canary_ids.end()) {
+      bad_value("canary", value, source, "target '" + id + "' is named twice");
+    }
+    c.canary_ids.push_back(id);
+  }
+}
+
+// "3" (failed targets) or "5%" / "2.5%" (of the targets in this shard).
+void max_failures_of(Config& c, const std::string& value, const std::string& source)
+{
+  c.max_failures.reset();
+  c.max_failures_percent.reset();
+  std::string t(util::trim(value));
+  if (t.empty() || t.back() != '%') {
+    c.max_failures = count_of("max_failures", value, source, 1);
+    return;
+  }
+  std::string number(util::trim(t.substr(0, t.size() - 1)));
+  bool ok = !number.empty() && number.size() <= 9 && number.find_first_not_of("0123456789.") == std::string::npos &&
+            std::count(number.begin(), number.end(), '.') <= 1 && number.front() != '.' && number.back() != '.';
+  double percent = ok ? std::stod(number) : 0;
+  if (!ok || percent <= 0 || percent > 100) {
+    bad_value("max_failures", value, source, "use a whole number of at least 1, or a percentage above 0% and up to 100%");
+  }
+  c.max_failures_percent = percent;
+}
+
 const std::vector<Setting> kSettings = {
   {"database_url", "PostgreSQL URL (also DATABASE_URL); postgresql+driver:// is accepted", true,
    [](Config& c, const std::string& v, const std::string&) { c.database_url = v; }},
@@ -153,10 +194,14 @@ const std::vector<Setting> kSettings = {
    [](Config& c, const std::string& v, const std::string&) { c.fleet_query = v; }},
   {"parallel", "Fleet: targets migrated at once (one connection each) [4]", false,
    [](Config& c, const std::string& v, const std::string& s) { c.parallel = count_of("parallel", v, s, 1); }},
-  {"canary", "Fleet: the first N targets run first; the rest start only when all of them passed [0]", false,
-   [](Config& c, const std::string& v, const std::string& s) { c.canary = count_of("canary", v, s, 0); }},
-  {"max_failures", "Fleet: after N failed targets no new target starts [no limit]", false,
-   [](Config& c, const std::string& v, const std::string& s) { c.max_failures = count_of("max_failures", v, s, 1); }},
+  {"canary", "Fleet: the first N targets, or a comma-separated list of target ids, run first; the rest start "
+             "only when all of them passed [0]", false,
+   [](Config& c, const std::string& v, const std::string& s) { canary_of(c, v, s); }},
+  {"max_failures", "Fleet: after N failed targets (or N% of this shard's, rounded up) no new target starts "
+                   "[no limit]", false,
+   [](Config& c, const std::string& v, const std::string& s) { max_failures_of(c, v, s); }},
+  {"fleet_password_dir", "Fleet: a folder of password files, each named by a target id (a mounted Secret)", false,
+   [](Config& c, const std::string& v, const std::string&) { c.fleet_password_dir = v; }},
   {"shard_index", "Fleet: which share of the targets to run, 0-based (also JOB_COMPLETION_INDEX)", false,
    [](Config& c, const std::string& v, const std::string& s) { c.shard_index = count_of("shard_index", v, s, 0); }},
   {"shard_count", "Fleet: how many shares the targets are split into (an Indexed Job's completions) [1]", false,

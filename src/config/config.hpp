@@ -58,7 +58,10 @@ struct Config {
   std::string fleet_query;         // SQL on database_url returning URLs or schema names
   int parallel = 4;                // targets migrated at once
   int canary = 0;                  // the first K targets run (and must pass) before the rest
+  std::vector<std::string> canary_ids;  // or these targets, by id, in this order
   std::optional<int> max_failures; // after this many failed targets no new one starts
+  std::optional<double> max_failures_percent;  // or this percentage of the shard's targets (rounded up)
+  std::string fleet_password_dir;  // a folder of password files named by target id (a mounted Secret)
   std::optional<int> shard_index;  // this pod's share (also JOB_COMPLETION_INDEX)
   int shard_count = 1;             // how many shares the fleet is split into
   std::string config_file;  // the YAML file that was read, if any

@@ -1,9 +1,13 @@
 #include "fleet/runner.hpp"
 
 #include "db/session.hpp"
+#include "fleet/connections.hpp"
+#include "fleet/rollout.hpp"
 #include "fleet/targets.hpp"
 #include "graph/planner.hpp"
 #include "migrator/migrator.hpp"
+#include "migrator/plan_check.hpp"
+#include "migrator/step_script.hpp"
 #include "script/directory.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
@@ -63,29 +67,40 @@ Result run_one(const Target& target, const std::vector<script::Revision>& files,
     auto session = std::make_unique<db::Session>(target.connection, migrator::table_names_of(target.config),
                                                  target.config.connect_timeout);
     m = std::make_unique<migrator::Migrator>(target.config, files, std::move(session));
-    if (request.command == "upgrade") {
-      migrator::RunOptions options;
-      options.ignore_checksums = request.ignore_checksums;
-      migrator::Outcome outcome = m->upgrade(request.target.empty() ? "heads" : request.target, options);
+    migrator::RunOptions options;
+    options.ignore_checksums = request.ignore_checksums;
+    auto take = [&r](const migrator::Outcome& outcome, const char* changed) {
       r.from = outcome.from;
       r.to = outcome.to;
       r.applied = outcome.ran;
-      r.result = outcome.nothing_to_do || outcome.ran.empty() ? "up-to-date" : "upgraded";
+      r.result = outcome.nothing_to_do || outcome.ran.empty() ? "up-to-date" : changed;
+    };
+    if (request.command == "upgrade") {
+      take(m->upgrade(request.target.empty() ? "heads" : request.target, options), "upgraded");
+    } else if (request.command == "downgrade") {
+      take(m->downgrade(request.target, options), "downgraded");
+    } else if (request.command == "stamp") {
+      take(m->stamp(request.target, request.purge), "stamped");
     } else {
       migrator::Snapshot snap = m->snapshot();
-      const graph::RevisionGraph& graph = snap.catalog.graph();
-      const std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
       r.from = r.to = snap.rows;
-      for (const auto& step : pending) {
-        r.applied.push_back(graph.id(step.node));  // for status: what is pending
-      }
-      r.result = pending.empty() ? "up-to-date" : "pending";
-      if (request.command == "status" && !pending.empty()) {
-        r.exit_code = static_cast<int>(ExitCode::not_at_head);
-      }
-      if (request.command == "current") {
-        r.result = "at";
-        r.applied.clear();
+      if (request.command == "validate") {
+        migrator::check_state(snap, false);
+        r.result = "valid";
+      } else {
+        const graph::RevisionGraph& graph = snap.catalog.graph();
+        const std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
+        for (const auto& step : pending) {
+          r.applied.push_back(graph.id(step.node));  // for status: what is pending
+        }
+        r.result = pending.empty() ? "up-to-date" : "pending";
+        if (request.command == "status" && !pending.empty()) {
+          r.exit_code = static_cast<int>(ExitCode::not_at_head);
+        }
+        if (request.command == "current") {
+          r.result = "at";
+          r.applied.clear();
+        }
       }
     }
   } catch (const Error& e) {
@@ -116,18 +131,21 @@ Result run_one(const Target& target, const std::vector<script::Revision>& files,
 class Pool {
 public:
   Pool(const config::Config& config, const std::vector<Target>& targets, const std::vector<script::Revision>& files,
-       const Request& request, std::vector<Result>& results, std::ostream& out)
-    : m_config(config), m_targets(targets), m_files(files), m_request(request), m_results(results), m_out(out)
+       const Request& request, Slots& slots, std::optional<int> budget, std::vector<Result>& results,
+       std::ostream& out)
+    : m_config(config), m_targets(targets), m_files(files), m_request(request), m_slots(slots), m_budget(budget),
+      m_results(results), m_out(out)
   {
   }
 
-  // Runs targets [begin, end) on up to `parallel` threads; returns when all
-  // started ones finished.
-  void run_stage(size_t begin, size_t end)
+  // Runs the targets order[begin, end) on up to effective_parallel threads;
+  // returns when all started ones finished.
+  void run_stage(const std::vector<size_t>& order, size_t begin, size_t end)
   {
+    m_order = &order;
     m_next = begin;
     m_end = end;
-    size_t threads = std::min<size_t>(static_cast<size_t>(m_config.parallel), end - begin);
+    size_t threads = std::min<size_t>(static_cast<size_t>(m_slots.effective_parallel()), end - begin);
     std::vector<std::thread> workers;
     for (size_t i = 0; i < threads; ++i) {
       workers.emplace_back([this] { work(); });
@@ -138,44 +156,54 @@ public:
   }
 
   int failed() const { return m_failed.load(); }
+  bool budget_spent() const { return m_budget && m_failed.load() >= *m_budget; }
 
 private:
-  bool budget_spent() const { return m_config.max_failures && m_failed.load() >= *m_config.max_failures; }
-
   void work()
   {
     for (;;) {
-      size_t index = m_next.fetch_add(1);
-      if (index >= m_end || interrupt::received() != 0 || budget_spent()) {
+      size_t at = m_next.fetch_add(1);
+      if (at >= m_end || interrupt::received() != 0 || budget_spent()) {
         return;
       }
+      const size_t index = (*m_order)[at];
+      if (!m_slots.acquire(index)) {
+        return;  // a signal arrived while waiting for a free connection
+      }
       Result r = run_one(m_targets[index], m_files, m_request);
+      m_slots.release(index);
       if (r.exit_code != 0 && r.exit_code != static_cast<int>(ExitCode::not_at_head)) {
         m_failed.fetch_add(1);
       }
       std::lock_guard<std::mutex> lock(m_mutex);
       m_results[index] = std::move(r);
       if (m_config.log_format == config::LogFormat::json) {
-        const Result& done = m_results[index];
-        const Target& t = m_targets[index];
-        m_out << "{\"target\":" << log::json_quote(t.id) << ",\"database\":" << log::json_quote(t.display)
-              << ",\"result\":" << log::json_quote(done.result) << ",\"exit_code\":" << done.exit_code
-              << ",\"from\":" << json_list(done.from) << ",\"to\":" << json_list(done.to)
-              << ",\"applied\":" << json_list(done.applied) << ",\"duration_ms\":" << done.duration_ms;
-        if (!done.error.empty()) {
-          m_out << ",\"error\":" << log::json_quote(done.error);
-        }
-        m_out << "}\n" << std::flush;
+        print_json_line(m_targets[index], m_results[index]);
       }
     }
+  }
+
+  void print_json_line(const Target& t, const Result& done)
+  {
+    m_out << "{\"target\":" << log::json_quote(t.id) << ",\"database\":" << log::json_quote(t.display)
+          << ",\"result\":" << log::json_quote(done.result) << ",\"exit_code\":" << done.exit_code
+          << ",\"from\":" << json_list(done.from) << ",\"to\":" << json_list(done.to)
+          << ",\"applied\":" << json_list(done.applied) << ",\"duration_ms\":" << done.duration_ms;
+    if (!done.error.empty()) {
+      m_out << ",\"error\":" << log::json_quote(done.error);
+    }
+    m_out << "}\n" << std::flush;
   }
 
   const config::Config& m_config;
   const std::vector<Target>& m_targets;
   const std::vector<script::Revision>& m_files;
   const Request& m_request;
+  Slots& m_slots;
+  std::optional<int> m_budget;
   std::vector<Result>& m_results;
   std::ostream& m_out;
+  const std::vector<size_t>* m_order = nullptr;
   std::atomic<size_t> m_next{0};
   size_t m_end = 0;
   std::atomic<int> m_failed{0};
@@ -217,6 +245,52 @@ void print_table(const std::vector<Target>& targets, const std::vector<Result>& 
   }
 }
 
+// What is refused before anything connects (exit 2).
+void refuse_what_cannot_resume(const Request& request)
+{
+  if (request.command == "repair" || request.command == "wait") {
+    throw_usage("'" + request.command + "' runs on one database at a time: unset fleet_file / fleet_schemas / "
+                "fleet_query and set database_url to the database" +
+                (request.command == "repair" ? " a human has fixed" : " to wait for"));
+  }
+  if (request.sql) {
+    throw_usage("--sql prints one database's SQL without connecting, and does not run across a fleet: unset "
+                "fleet_file / fleet_schemas / fleet_query to print it (every target runs the same SQL)");
+  }
+  if (request.target.find(':') != std::string::npos) {
+    throw_usage("a 'from:to' range is only valid with --sql, which does not run across a fleet");
+  }
+  if (relative_target(request.target)) {
+    throw_usage("'" + request.command + " " + request.target + "' moves each target relative to where it is, so "
+                "re-running it (the way a fleet resumes) would move targets that already moved: name a revision, "
+                "a branch label, heads or base instead");
+  }
+}
+
+// validate's checks of the files, once for the whole fleet: every step
+// parses by the rules upgrade applies, and --single-head.
+void validate_files(const config::Config& config, const std::vector<script::Revision>& files, const Request& request)
+{
+  migrator::Catalog catalog(files);
+  const graph::RevisionGraph& graph = catalog.graph();
+  const size_t statements = migrator::check_all_steps(catalog, migrator::table_names_of(config));
+  const std::vector<std::string> heads = migrator::ids_of(graph, graph.heads());
+  log::event(log::Level::info, "fleet: " + std::to_string(graph.size()) + " revision(s), " +
+                                 std::to_string(statements) + " statement(s) parse; " + std::to_string(heads.size()) +
+                                 " head(s): " + rows_text(heads));
+  if (request.single_head && heads.size() > 1) {
+    throw_usage("the graph has " + std::to_string(heads.size()) + " heads (" + util::join(heads, ", ") +
+                "); merge them with: lockstep merge -m \"merge heads\" " + util::join(heads, " "));
+  }
+}
+
+std::string percent_text(double percent)
+{
+  char text[32];
+  std::snprintf(text, sizeof text, "%g%%", percent);
+  return text;
+}
+
 } // namespace
 
 bool applies_to(const std::string& command)
@@ -237,36 +311,39 @@ int worst_exit_code(int a, int b)
 int run(const config::Config& config, const config::Environment& env, const Request& request, std::ostream& out,
         report::RunSummary& summary)
 {
-  if (request.command != "upgrade" && request.command != "current" && request.command != "status") {
-    throw_usage("'" + request.command + "' does not run across a fleet yet (upgrade, current and status do): "
-                "unset fleet_file / fleet_schemas / fleet_query to run it on one database");
-  }
-  if (request.target.find(':') != std::string::npos) {
-    throw_usage("a 'from:to' range is only valid with --sql, which does not run across a fleet");
+  refuse_what_cannot_resume(request);
+  const std::vector<script::Revision> files = script::load_directory(config.migrations);
+  if (request.command == "validate") {
+    validate_files(config, files, request);
   }
   std::vector<Target> targets = load_targets(config, env);
-  const std::vector<script::Revision> files = script::load_directory(config.migrations);
+  const RunOrder order = run_order(targets, config);
+  const std::optional<int> budget = failure_budget(config, targets.size());
+  Slots slots(targets, config);
   log::event(log::Level::info,
              "fleet: " + request.command + " on " + std::to_string(targets.size()) + " target(s)" +
                (config.shard_index ? " (shard " + std::to_string(*config.shard_index) + " of " +
                                        std::to_string(config.shard_count) + ")"
-                                   : ""),
-             {log::num("targets", static_cast<long long>(targets.size())), log::num("parallel", config.parallel)});
+                                   : "") +
+               ", " + std::to_string(slots.effective_parallel()) + " at once" +
+               (order.canary > 0 ? ", " + std::to_string(order.canary) + " canary target(s) first" : "") +
+               (budget ? ", stopping after " + std::to_string(*budget) + " failed target(s)" : ""),
+             {log::num("targets", static_cast<long long>(targets.size())), log::num("parallel", config.parallel),
+              log::num("effective_parallel", slots.effective_parallel())});
 
   std::vector<Result> results(targets.size());
-  Pool pool(config, targets, files, request, results, out);
-  const size_t canary = std::min<size_t>(static_cast<size_t>(config.canary), targets.size());
+  Pool pool(config, targets, files, request, slots, budget, results, out);
   bool canary_failed = false;
-  if (canary > 0) {
-    pool.run_stage(0, canary);
+  if (order.canary > 0) {
+    pool.run_stage(order.order, 0, order.canary);
     canary_failed = pool.failed() > 0;
     if (canary_failed) {
       log::event(log::Level::error, "fleet: a canary target failed; the other " +
-                                      std::to_string(targets.size() - canary) + " target(s) are not started");
+                                      std::to_string(targets.size() - order.canary) + " target(s) are not started");
     }
   }
   if (!canary_failed && interrupt::received() == 0) {
-    pool.run_stage(canary, targets.size());
+    pool.run_stage(order.order, order.canary, targets.size());
   }
 
   report::FleetTotals totals;
@@ -287,9 +364,12 @@ int run(const config::Config& config, const config::Environment& env, const Requ
   if (interrupt::received() != 0) {
     code = worst_exit_code(code, 128 + interrupt::received());
   }
-  if (config.max_failures && totals.failed >= *config.max_failures && totals.skipped > 0) {
+  if (budget && totals.failed >= *budget && totals.skipped > 0) {
     log::event(log::Level::error, "fleet: " + std::to_string(totals.failed) + " target(s) failed (max_failures " +
-                                    std::to_string(*config.max_failures) + "): " + std::to_string(totals.skipped) +
+                                    (config.max_failures_percent ? percent_text(*config.max_failures_percent) +
+                                                                     " of " + std::to_string(totals.targets) + " = "
+                                                                 : std::string()) +
+                                    std::to_string(*budget) + "): " + std::to_string(totals.skipped) +
                                     " target(s) not started");
   }
 

@@ -1,6 +1,8 @@
-// A fleet run: one command (upgrade, current, status) on every target of
-// this shard, each through its own db::Session and migrator::Migrator, on
-// at most `parallel` threads (one connection each).
+// A fleet run: one command (upgrade, downgrade, stamp, validate, current,
+// status) on every target of this shard, each through its own db::Session
+// and migrator::Migrator, on at most `parallel` threads (one connection
+// each, two with a lease), fewer when the servers have fewer connections
+// free (fleet/connections).
 //
 // Promises: the migrations load once; each target gets exactly the
 // guarantees of a single-database run (its own lock, the read-only fast
@@ -24,14 +26,17 @@
 namespace lockstep::fleet {
 
 struct Request {
-  std::string command;     // "upgrade", "current" or "status"
-  std::string target;      // the revision target of upgrade; "" = heads
+  std::string command;     // upgrade, downgrade, stamp, validate, current or status
+  std::string target;      // the revision target of upgrade ("" = heads), downgrade and stamp
   bool ignore_checksums = false;
+  bool purge = false;       // stamp --purge
+  bool single_head = false; // validate --single-head
+  bool sql = false;         // --sql: refused across a fleet
 };
 
 // Commands that change or read each target's state: with fleet settings they
-// go through run() (which refuses those it does not run across a fleet
-// yet); the others (heads, lint, revision, ...) ignore the fleet.
+// go through run() (which refuses repair and wait: one database at a time);
+// the others (heads, lint, revision, ...) ignore the fleet.
 bool applies_to(const std::string& command);
 
 // Of two exit codes, the one that wins in a fleet's total (README.md,

@@ -8,7 +8,9 @@
 #include "util/sql_quote.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <map>
+#include <sys/stat.h>
 #include <sstream>
 
 namespace lockstep::fleet {
@@ -56,6 +58,56 @@ Target url_target(const std::string& url, const std::string& id, const config::C
   target.display = target.connection.display;
   target.id = id.empty() ? id_of_display(target.display) : id;
   return target;
+}
+
+// The password in `dir`/<target id>, when that file exists: a mounted Secret
+// with one key per tenant. Ids that cannot be a file name are left alone.
+void apply_password_file(Target& target, const std::string& dir)
+{
+  if (target.id.find('/') != std::string::npos || target.id[0] == '.') {
+    return;
+  }
+  const std::string path = dir + "/" + target.id;
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    return;  // no file for this target: the URL's password (or database_password_file) stays
+  }
+  std::string password;
+  try {
+    password = util::read_file(path);
+  } catch (const Error&) {
+    throw_usage("cannot read the password file '" + path + "' of target " + target.id + " (fleet_password_dir)");
+  }
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  if (password.empty()) {
+    throw_usage("the password file '" + path + "' of target " + target.id + " (fleet_password_dir) is empty");
+  }
+  target.config.database_password = password;
+  target.connection = migrator::connection_target(target.config);
+}
+
+void apply_password_dir(std::vector<Target>& targets, const std::string& dir)
+{
+  struct stat info {};
+  if (stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    throw_usage("fleet_password_dir '" + dir + "' is not a readable folder");
+  }
+  for (auto& target : targets) {
+    apply_password_file(target, dir);
+  }
+}
+
+// Every id of canary_ids names a target of the whole fleet (any shard).
+void check_canary_ids(const config::Config& config, const std::vector<Target>& all)
+{
+  for (const auto& id : config.canary_ids) {
+    if (std::none_of(all.begin(), all.end(), [&](const Target& t) { return t.id == id; })) {
+      throw_usage("canary names target '" + id + "', which is not in the fleet (" + std::to_string(all.size()) +
+                  " target(s))");
+    }
+  }
 }
 
 } // namespace
@@ -129,6 +181,7 @@ std::vector<Target> schema_targets(const std::vector<std::string>& schemas, cons
     }
     Target target;
     target.id = schema;
+    target.tenant_schema = true;
     target.config = base;
     target.config.version_table_schema = schema;
     target.connection = db::with_search_path(connection, schema);
@@ -201,6 +254,14 @@ std::vector<Target> load_targets(const config::Config& config, const config::Env
     }
     all = config.fleet_query.empty() ? schema_targets(rows, config) : query_targets(rows, config, env);
   }
+  if (!config.fleet_password_dir.empty()) {
+    if (!config.fleet_schemas.empty() || (!all.empty() && all.front().tenant_schema)) {
+      throw_usage("fleet_password_dir gives each database URL of a fleet its own password; tenant schemas share "
+                  "database_url's connection (use database_password_file)");
+    }
+    apply_password_dir(all, config.fleet_password_dir);
+  }
+  check_canary_ids(config, all);
   if (!config.shard_index) {
     return all;
   }

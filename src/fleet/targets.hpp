@@ -22,6 +22,7 @@ struct Target {
   std::string display;    // postgresql://user@host:port/db (and "schema tenant_0042"): safe to print
   config::Config config;  // the base configuration with this target's URL / schema: secret
   db::ConnectionTarget connection;
+  bool tenant_schema = false;  // a schema of database_url, not a database of its own
 };
 
 // True when the configuration names a fleet (fleet_file, fleet_schemas or fleet_query).
@@ -55,6 +56,9 @@ int shard_of(const std::string& id, int count);
 // Every target of the configured fleet that belongs to this shard (all of
 // them without shard_index), in order. Lists tenant schemas, or runs
 // fleet_query, through one connection to database_url, closed before the run.
+// With fleet_password_dir, a database target whose id names a file there
+// takes its password from it (Error(usage) for an unreadable or empty one);
+// every id canary_ids names must be a target of the whole fleet.
 std::vector<Target> load_targets(const config::Config& config, const config::Environment& env);
 
 } // namespace lockstep::fleet

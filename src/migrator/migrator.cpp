@@ -197,20 +197,23 @@ std::vector<graph::Step> plan_to(const Snapshot& snap, graph::Direction directio
   return graph::plan(snap.catalog.graph(), snap.applied, goal);
 }
 
+void check_state(const Snapshot& snap, bool ignore_checksums)
+{
+  if (snap.dirty) {
+    refuse_dirty(*snap.dirty);
+  }
+  if (!snap.edited.empty() && !ignore_checksums) {
+    throw_validation("applied revisions were edited after they ran (never edit an applied migration: add a new "
+                     "one; --ignore-checksums overrides):\n  " +
+                     util::join(snap.edited, "\n  "));
+  }
+}
+
 Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOptions& options)
 {
   const graph::Direction direction = kind == Kind::upgrade ? graph::Direction::up : graph::Direction::down;
   auto plan_for = [&](const Snapshot& snap) { return plan_to(snap, direction, target_name); };
-  auto validate = [&](const Snapshot& snap) {
-    if (snap.dirty) {
-      refuse_dirty(*snap.dirty);
-    }
-    if (!snap.edited.empty() && !options.ignore_checksums) {
-      throw_validation("applied revisions were edited after they ran (never edit an applied migration: add a new "
-                       "one; --ignore-checksums overrides):\n  " +
-                       util::join(snap.edited, "\n  "));
-    }
-  };
+  auto validate = [&](const Snapshot& snap) { check_state(snap, options.ignore_checksums); };
 
   // Read-only fast path: a database at (or ahead of) the target is left
   // alone without touching the lock, so old pods keep starting while a new
@@ -292,6 +295,16 @@ Outcome Migrator::migrate(Kind kind, const std::string& target_name, const RunOp
 
 Outcome Migrator::stamp(const std::string& target_name, bool purge)
 {
+  if (!purge) {
+    // Read-only fast path, as for upgrade: a database already stamped there
+    // is left alone without touching the lock.
+    Snapshot snap = read();
+    graph::TargetResolver resolver(snap.catalog.graph(), snap.applied);
+    if (resolver.stamp_goal(target_name) == snap.applied) {
+      log::event(log::Level::info, "nothing to do: the database is stamped at " + rows_text(snap.rows));
+      return Outcome{snap.rows, snap.rows, {}, true};
+    }
+  }
   MigrationLock lock(driver(), m_config.lock_mode, m_config.lock_timeout, m_config.run_by);
   driver().create_tables();
   if (purge) {

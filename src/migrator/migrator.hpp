@@ -47,6 +47,11 @@ struct Snapshot {
 // downgrade, status, wait).
 std::vector<graph::Step> plan_to(const Snapshot& snap, graph::Direction direction, const std::string& target);
 
+// Throws Error(validation) when the database is dirty, or (unless
+// `ignore_checksums`) applied revisions' files were edited: what upgrade and
+// downgrade refuse, and what validate reports, for one database.
+void check_state(const Snapshot& snap, bool ignore_checksums);
+
 struct Outcome {
   std::vector<std::string> from;  // version rows before
   std::vector<std::string> to;    // and after

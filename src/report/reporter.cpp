@@ -104,6 +104,40 @@ kube::Event event_for(const RunSummary& s, const std::string& short_error)
   return event;
 }
 
+// A fleet run's total: the counts, and how many failures have an Event of
+// their own.
+kube::Event fleet_event_for(const RunSummary& s)
+{
+  const FleetTotals& f = *s.fleet;
+  kube::Event event;
+  event.action = "Migrate";
+  const bool ok = s.status == "succeeded";
+  event.type = ok ? "Normal" : "Warning";
+  event.reason = ok ? "Migrated" : "MigrationFailed";
+  std::string note = s.command + " across " + std::to_string(f.targets) + " target(s): " +
+                     std::to_string(f.succeeded) + " succeeded, " + std::to_string(f.failed) + " failed, " +
+                     std::to_string(f.skipped) + " skipped (exit " + std::to_string(s.exit_code) + ")";
+  if (f.failed > kMaxTargetEvents) {
+    note += "; the first " + std::to_string(kMaxTargetEvents) + " failures have a TargetFailed Event each, the "
+            "termination message and the log list the others";
+  }
+  if (!ok && !s.error.empty()) {
+    note += ": " + s.error;
+  }
+  event.note = shorten(valid_utf8(note), 1024);
+  return event;
+}
+
+kube::Event target_event_for(const std::string& failure)
+{
+  kube::Event event;
+  event.action = "Migrate";
+  event.type = "Warning";
+  event.reason = "TargetFailed";
+  event.note = shorten(valid_utf8(failure), 1024);
+  return event;
+}
+
 } // namespace
 
 bool valid_annotation_key(const std::string& key)
@@ -224,7 +258,14 @@ void Reporter::report_to_pod(const RunSummary& summary)
   }
   if (m_settings.events) {
     try {
-      m_client->post_event(event_for(summary, short_error), deadline());
+      m_client->post_event(summary.fleet ? fleet_event_for(summary) : event_for(summary, short_error), deadline());
+      // A fleet's failed targets, one Event each, bounded: what is left of
+      // the budget after the total, and kMaxTargetEvents.
+      const std::vector<std::string> none;
+      const auto& failures = summary.fleet ? summary.fleet->failures : none;
+      for (size_t i = 0; i < failures.size() && i < static_cast<size_t>(kMaxTargetEvents); ++i) {
+        m_client->post_event(target_event_for(failures[i]), deadline());
+      }
     } catch (const std::exception& e) {
       failed_to_report(e.what());
     }

@@ -8,7 +8,9 @@
 //     /applied (a count), /finished-at (RFC 3339), /error (short, on failure;
 //     removed otherwise), /run-id, /command; "running" when work starts;
 //   - kubernetes.events: one events.k8s.io/v1 Event about the pod per run,
-//     reason Migrated | NothingToDo | MigrationFailed, type Normal | Warning.
+//     reason Migrated | NothingToDo | MigrationFailed, type Normal | Warning;
+//     a fleet run (RunSummary::fleet) adds one TargetFailed Event (Warning)
+//     per failed target, the first kMaxTargetEvents of them, after its total.
 // Modes (Settings::annotate; they also govern Events):
 //   off          nothing but the termination message (events still follow
 //                Settings::events, best-effort);
@@ -39,6 +41,10 @@ class Client;
 namespace lockstep::report {
 
 enum class Mode { off, best_effort, required };
+
+// A fleet of 10,000 failing targets must not flood the API server: at most
+// this many TargetFailed Events per run (the total Event counts them all).
+constexpr int kMaxTargetEvents = 20;
 
 struct Settings {
   using Annotate = Mode;        // Settings::Annotate::required reads as in the config

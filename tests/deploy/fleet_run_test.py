@@ -46,11 +46,6 @@ MIGRATIONS = {
 HEAD = "f2"
 # The client of the server scripts/pg-server runs (postgresql-client-15, scripts/bootstrap).
 PSQL = "/usr/lib/postgresql/15/bin/psql"
-# Downgrade across a fleet and per-target password files come with the fleet
-# engine's second step (issue 15, the fleet branch); with a lockstep that
-# lacks them (its --help lists no fleet_password_dir) the scenarios that need
-# them print SKIP instead of running. Remove this once main has them.
-FLEET_COMMANDS = "--fleet-password-dir" in run([LOCKSTEP, "--help"]).stdout if os.access(LOCKSTEP, os.X_OK) else False
 INDEX_ANNOTATION = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 
@@ -300,30 +295,27 @@ try:
     # `helm rollback` to the first release runs its pre-rollback hook, with its
     # files (f1, f2) and its shards: `downgrade @files` reverts f3 on every
     # tenant, once; run again (a retried index), it reverts nothing.
-    if FLEET_COMMANDS:
-        job = FleetJob("schemas-rollback", helm_template("schemas-rollback", {
-            "migrations": {"files": MIGRATIONS}, "database": {"existingSecret": "tenants-db", "urlKey": "url"},
-            "config": {"connectTimeout": "10s"}, "rollback": {"hook": {"enabled": True}},
-            "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 4, "parallelism": 4, "parallel": 3}}),
-            hook="pre-rollback")
-        c.check("rollback: the pre-rollback hook runs downgrade @files", job.container["args"] == ["downgrade", "@files"])
-        rolled = run_indexes(job, range(job.completions), secret_data)
-        c.check("rollback: every index exits 0", all(p.code == 0 for p in rolled.values()),
-                str({i: (p.code, p.stderr[-300:]) for i, p in rolled.items()}))
-        check_shares("rollback", job, rolled, tenants)
-        reverted = {t: psql(db, "SELECT string_agg(revision || ':' || direction, ' ' ORDER BY id) FROM %s.lockstep_history "
-                                "WHERE outcome IN ('applied', 'reverted')" % t) for t in tenants}
-        c.check("rollback: every tenant back at the first release's head, f3 reverted exactly once",
-                all(psql(db, "SELECT version_num FROM %s.lockstep_version" % t) == HEAD and reverted[t] == "f1:up f2:up f3:up f3:down"
-                    and psql(db, "SELECT count(*) FROM information_schema.columns WHERE table_schema = '%s' AND column_name = 'region'"
-                             % t) == "0" for t in tenants), str(reverted)[:400])
-        again = run_indexes(job, [3], secret_data)[3]
-        c.check("rollback: run again, an index reverts nothing more", again.code == 0 and set(again.results) == set(rolled[3].results)
-                and all(psql(db, "SELECT string_agg(revision || ':' || direction, ' ' ORDER BY id) FROM %s.lockstep_history "
-                                 "WHERE outcome IN ('applied', 'reverted')" % t) == reverted[t] for t in tenants),
-                "%s %s" % (again.code, again.results))
-    else:
-        print("SKIP rollback: this lockstep has no downgrade across a fleet yet (the fleet branch of issue 15 brings it)")
+    job = FleetJob("schemas-rollback", helm_template("schemas-rollback", {
+        "migrations": {"files": MIGRATIONS}, "database": {"existingSecret": "tenants-db", "urlKey": "url"},
+        "config": {"connectTimeout": "10s"}, "rollback": {"hook": {"enabled": True}},
+        "fleet": {"enabled": True, "schemas": "tenant\\_%", "shards": 4, "parallelism": 4, "parallel": 3}}),
+        hook="pre-rollback")
+    c.check("rollback: the pre-rollback hook runs downgrade @files", job.container["args"] == ["downgrade", "@files"])
+    rolled = run_indexes(job, range(job.completions), secret_data)
+    c.check("rollback: every index exits 0", all(p.code == 0 for p in rolled.values()),
+            str({i: (p.code, p.stderr[-300:]) for i, p in rolled.items()}))
+    check_shares("rollback", job, rolled, tenants)
+    reverted = {t: psql(db, "SELECT string_agg(revision || ':' || direction, ' ' ORDER BY id) FROM %s.lockstep_history "
+                            "WHERE outcome IN ('applied', 'reverted')" % t) for t in tenants}
+    c.check("rollback: every tenant back at the first release's head, f3 reverted exactly once",
+            all(psql(db, "SELECT version_num FROM %s.lockstep_version" % t) == HEAD and reverted[t] == "f1:up f2:up f3:up f3:down"
+                and psql(db, "SELECT count(*) FROM information_schema.columns WHERE table_schema = '%s' AND column_name = 'region'"
+                         % t) == "0" for t in tenants), str(reverted)[:400])
+    again = run_indexes(job, [3], secret_data)[3]
+    c.check("rollback: run again, an index reverts nothing more", again.code == 0 and set(again.results) == set(rolled[3].results)
+            and all(psql(db, "SELECT string_agg(revision || ':' || direction, ' ' ORDER BY id) FROM %s.lockstep_history "
+                             "WHERE outcome IN ('applied', 'reverted')" % t) == reverted[t] for t in tenants),
+            "%s %s" % (again.code, again.results))
 
     # --- 2. Database per tenant: a fleet file from a Secret, 3 shards, one database
     #        not there yet (exit 3, which the rendered policy retries), then retried.
@@ -333,17 +325,15 @@ try:
     lines = ["# one tenant database per line; the password comes from the environment, or for",
              "# tenant-0 from its own file in the password Secret"]
     for i, t in enumerate(ids):
-        auth = "lockstep" if t == "tenant-0" and FLEET_COMMANDS else "lockstep:${TENANT_PASSWORD}"
+        auth = "lockstep" if t == "tenant-0" else "lockstep:${TENANT_PASSWORD}"
         lines.append("%s postgresql://%s@%s/fleetdeploy_%s_%d" % (t, auth, host, suffix, i))
     job = FleetJob("databases", helm_template("databases", {
         "migrations": {"files": MIGRATIONS}, "config": {"connectTimeout": "10s"},
         "extraEnv": [{"name": "TENANT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "tenant-password", "key": "password"}}}],
         "fleet": {"enabled": True, "file": {"existingSecret": "tenants", "key": "fleet.txt"}, "shards": 3, "parallelism": 3,
-                  "parallel": 1, "passwords": {"existingSecret": "tenant-passwords" if FLEET_COMMANDS else ""}}}))
+                  "parallel": 1, "passwords": {"existingSecret": "tenant-passwords"}}}))
     secret_data = {"tenants": {"fleet.txt": "\n".join(lines) + "\n"}, "tenant-password": {"password": password},
                    "tenant-passwords": {"tenant-0": password + "\n"}}
-    if not FLEET_COMMANDS:
-        print("SKIP a password per target (fleet.passwords): this lockstep has no fleet_password_dir yet")
     share1 = [t for t in ids if shard_of(t, 3) == 1]
     missing = share1[-1]  # the last of index 1's share in file order: the others of its share run first
     for i, t in enumerate(ids):
