@@ -10,7 +10,7 @@
 #include "support/fake_apiserver.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
-#include "util/sha256.hpp"
+#include "util/random_hex.hpp"
 
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
