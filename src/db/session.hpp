@@ -68,10 +68,11 @@ public:
   // Direct, or behind a pooler in session or transaction pooling
   // (session_pooling.cpp). A direct connection costs one query: libpq's
   // backend pid (from the server's BackendKeyData, which a pooler makes up)
-  // equals pg_backend_pid(). Behind a pooler, a second connection holds a
-  // transaction open while this one asks again: transaction pooling is
+  // equals pg_backend_pid(). Behind a pooler, a second connection runs a
+  // short transaction, then this one asks again: transaction pooling is
   // proven when the other connection got this one's server connection, or
-  // this one's server pid changed; session pooling never does either.
+  // this one's server pid changed; session pooling never does either. The
+  // probe never holds a server connection while waiting for another.
   Pooling pooling() override;
   // LISTEN/UNLISTEN on lock_channel(); waits on the connection's socket.
   void watch_releases() override;

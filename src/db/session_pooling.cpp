@@ -27,16 +27,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kRounds = 3;
+constexpr int kRounds = 6;
 constexpr std::chrono::milliseconds kProbeDeadline{5000};
 
 struct ConnCloser {
   void operator()(PGconn* conn) const { PQfinish(conn); }
 };
 
-// Sends `sql` and returns the first column of its last row set: nullopt on
-// any error or when no answer came before `deadline`. `refused` is set when
-// the pooler refused a transaction block (statement pooling).
+// Sends `sql` and returns the first column of its last row set ("" when no
+// statement returned a row): nullopt on any error or when no answer came
+// before `deadline`. `refused` is set when the pooler refused a transaction
+// block (statement pooling).
 std::optional<std::string> ask(PGconn* conn, const char* sql, Clock::time_point deadline, bool& refused)
 {
   if (PQsendQuery(conn, sql) == 0) {
@@ -62,7 +63,9 @@ std::optional<std::string> ask(PGconn* conn, const char* sql, Clock::time_point 
     const ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_TUPLES_OK && PQntuples(result) > 0) {
       answer = PQgetvalue(result, 0, 0);
-    } else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    } else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      answer = answer.value_or("");
+    } else {
       failed = true;
       const char* message = PQresultErrorMessage(result);
       if (message != nullptr && std::string(message).find("statement pooling") != std::string::npos) {
@@ -101,11 +104,21 @@ try {
   fail("asking how the connection reaches the server");
 }
 
-// The other connection takes a server connection inside a transaction and
-// keeps it; transaction pooling shows as either of two facts session pooling
-// can never produce: the other connection got the server connection this one
-// used a moment ago (PgBouncer hands out the last one released first), or
-// this connection's next transaction runs on another server connection.
+// In session pooling each client keeps one server connection for its life,
+// so transaction pooling is proven by any of three facts session pooling can
+// never produce: the other connection's transaction ran on the server
+// connection this one used (PgBouncer hands out the last one released first,
+// so on an idle pool it does at once), this connection's server pid changed,
+// or the other connection's did. A busy pool hides one fact a round at
+// times, rarely all three for kRounds rounds.
+//
+// Never hold one server connection while waiting for another: the other
+// connection ends its transaction before this one asks again. A probe that
+// held the other's transaction open while this connection waited deadlocked
+// a herd as large as the pool (every member holding one server connection,
+// waiting for a second) until PgBouncer's query_wait_timeout. The other
+// connection's transaction is BEGIN and SELECT, then ROLLBACK: statement
+// pooling refuses it.
 bool Session::prove_transaction_pooling(int first_pid)
 {
   std::unique_ptr<PGconn, ConnCloser> other(PQconnectdb(m_target.conninfo.c_str()));
@@ -114,25 +127,34 @@ bool Session::prove_transaction_pooling(int first_pid)
                                  "assuming session pooling");
     return false;
   }
-  int mine = first_pid;
+  std::optional<int> others_first;  // the other connection's server pid in its first round
   for (int round = 0; round < kRounds; ++round) {
-    if (round > 0) {
-      mine = server_pid();
-    }
     bool refused = false;
-    auto theirs = ask(other.get(), "BEGIN; SELECT pg_backend_pid()", Clock::now() + kProbeDeadline, refused);
+    auto answer = ask(other.get(), "BEGIN; SELECT pg_backend_pid()", Clock::now() + kProbeDeadline, refused);
     if (refused) {
       return true;  // statement pooling: no session state at all
     }
-    if (!theirs) {
+    if (!answer) {
       log::event(log::Level::warn, "the pooler gave a second connection no server connection within " +
                                      std::to_string(kProbeDeadline.count() / 1000) +
                                      "s (a saturated session pool?); assuming session pooling");
       return false;
     }
-    const bool proven = std::atoi(theirs->c_str()) == mine || server_pid() != mine;
-    ask(other.get(), "ROLLBACK", Clock::now() + kProbeDeadline, refused);
-    if (proven) {
+    const int theirs = std::atoi(answer->c_str());
+    if (theirs == first_pid || (others_first && theirs != *others_first)) {
+      return true;
+    }
+    others_first = others_first.value_or(theirs);
+    if (!ask(other.get(), "ROLLBACK", Clock::now() + kProbeDeadline, refused)) {
+      // No answer in time: closing the connection ends its transaction, and
+      // the new one may be given another server connection in any pooling.
+      other.reset(PQconnectdb(m_target.conninfo.c_str()));
+      others_first.reset();
+      if (PQstatus(other.get()) != CONNECTION_OK) {
+        return false;
+      }
+    }
+    if (server_pid() != first_pid) {
       return true;
     }
   }

@@ -175,6 +175,45 @@ TEST_CASE("advisory mode through PgBouncer in transaction pooling is refused wit
   CHECK(db.scalar("SELECT to_regclass('applied_log') IS NULL AND to_regclass('lockstep_version') IS NULL") == "t");
 }
 
+// A pool of two server connections, outnumbered tenfold. A pooling probe
+// that held one server connection while it waited for another deadlocked
+// such a herd (each member holding one, waiting for a second) until
+// PgBouncer's query_wait_timeout, 120 s: a herd of 30 on a pool of 10 did,
+// once, in CI.
+TEST_CASE("a herd of 20 on a transaction pool of two server connections: no probe waits on itself", "[pgbouncer]")
+{
+  TempDir dir;
+  write_chain(dir, 2);
+  const std::string name = "lockstep_small_pool";  // the fixture's pool of two
+  {
+    pqxx::connection admin(lockstep::test::server_url());
+    pqxx::nontransaction(admin).exec0("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    pqxx::nontransaction(admin).exec0("CREATE DATABASE " + name);
+  }
+  const std::string url = url_with_database(lockstep::test::pgbouncer_url(), name);
+  for (const char* mode : {"advisory", "lease"}) {
+    std::vector<Process> herd;
+    for (int i = 0; i < 20; ++i) {
+      herd.push_back(start(url, dir, {"--lock-mode", mode, "upgrade", "heads"}));
+    }
+    for (auto& p : herd) {
+      const int code = p.wait(60'000);
+      INFO(mode << ": " << p.err());
+      CHECK(code == (std::string(mode) == "lease" ? 0 : 2));  // advisory: refused, not hung
+    }
+  }
+  {
+    pqxx::connection conn(url_with_database(lockstep::test::server_url(), name));
+    pqxx::nontransaction tx(conn);
+    CHECK(tx.exec("SELECT string_agg(version_num, ',') FROM lockstep_version")[0][0].as<std::string>() == "r002");
+    CHECK(tx.exec("SELECT count(*) FROM applied_log")[0][0].as<std::string>() == "2");
+  }
+  {
+    pqxx::connection admin(lockstep::test::server_url());
+    pqxx::nontransaction(admin).exec0("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+}
+
 TEST_CASE("advisory mode through PgBouncer in session pooling, and directly, is never refused", "[pgbouncer]")
 {
   TempDir dir;
