@@ -138,59 +138,104 @@ std::string clear_dirty_sql(const TableNames& names)
   return "DELETE FROM " + names.dirty() + " WHERE version_table = " + quote_literal(names.version_table) + ";\n";
 }
 
+StateNames::StateNames(const TableNames& names)
+  : version(names.version()), applied(names.applied()), history(names.history()),
+    version_table_literal(quote_literal(names.version_table))
+{
+}
+
+void append_version_change(std::string& out, const StateNames& names, const std::vector<std::string_view>& removed,
+                           const std::vector<std::string_view>& added)
+{
+  if (removed.size() == 1 && added.size() == 1) {
+    out += "UPDATE ";
+    out += names.version;
+    out += " SET version_num=";
+    util::append_literal(out, added[0]);
+    out += " WHERE version_num = ";
+    util::append_literal(out, removed[0]);
+    out += ";\n";
+    return;
+  }
+  for (const auto rev : removed) {
+    out += "DELETE FROM ";
+    out += names.version;
+    out += " WHERE version_num = ";
+    util::append_literal(out, rev);
+    out += ";\n";
+  }
+  for (const auto rev : added) {
+    out += "INSERT INTO ";
+    out += names.version;
+    out += " (version_num) VALUES (";
+    util::append_literal(out, rev);
+    out += ");\n";
+  }
+}
+
 std::string version_change_sql(const TableNames& names, const std::vector<std::string>& removed,
                                const std::vector<std::string>& added)
 {
-  if (removed.size() == 1 && added.size() == 1) {
-    return "UPDATE " + names.version() + " SET version_num=" + quote_literal(added[0]) +
-           " WHERE version_num = " + quote_literal(removed[0]) + ";\n";
-  }
   std::string sql;
-  for (const auto& rev : removed) {
-    sql += "DELETE FROM " + names.version() + " WHERE version_num = " + quote_literal(rev) + ";\n";
-  }
-  for (const auto& rev : added) {
-    sql += "INSERT INTO " + names.version() + " (version_num) VALUES (" + quote_literal(rev) + ");\n";
-  }
+  append_version_change(sql, StateNames(names), std::vector<std::string_view>(removed.begin(), removed.end()),
+                        std::vector<std::string_view>(added.begin(), added.end()));
   return sql;
+}
+
+void append_record_applied(std::string& out, const StateNames& names, const AppliedFields& r, std::string_view run_by)
+{
+  out += "INSERT INTO ";
+  out += names.applied;
+  out += " (version_table, revision, parents, depends_on, branch_labels, message, checksum, downgrade_sql, "
+         "transactional, applied_by) VALUES (";
+  out += names.version_table_literal;
+  out += ", ";
+  util::append_literal(out, r.revision);
+  out += ", ";
+  for (const std::vector<std::string>* list : {&r.parents, &r.depends_on, &r.branch_labels}) {
+    util::append_text_array(out, *list);
+    out += ", ";
+  }
+  for (const std::string_view value : {r.message, r.checksum}) {
+    util::append_literal(out, value);
+    out += ", ";
+  }
+  util::append_literal(out, r.downgrade_sql);
+  out += r.transactional ? ", true, " : ", false, ";
+  util::append_literal(out, run_by);
+  out += ")\n  ON CONFLICT (version_table, revision) DO UPDATE SET parents = EXCLUDED.parents, "
+         "depends_on = EXCLUDED.depends_on, branch_labels = EXCLUDED.branch_labels, message = EXCLUDED.message, "
+         "checksum = EXCLUDED.checksum, downgrade_sql = EXCLUDED.downgrade_sql, "
+         "transactional = EXCLUDED.transactional, applied_at = now(), applied_by = EXCLUDED.applied_by;\n";
 }
 
 std::string record_applied_sql(const TableNames& names, const AppliedRecord& r, const std::string& run_by)
 {
-  // Appended piece by piece: this runs for every revision applied or shown
-  // by --sql, and a chain of operator+ makes a temporary string per piece.
   std::string sql;
   sql.reserve(768 + r.downgrade_sql.size() + r.message.size());
-  sql += "INSERT INTO ";
-  sql += names.applied();
-  sql += " (version_table, revision, parents, depends_on, branch_labels, message, checksum, downgrade_sql, "
-         "transactional, applied_by) VALUES (";
-  for (const std::string* value : {&names.version_table, &r.revision}) {
-    util::append_literal(sql, *value);
-    sql += ", ";
-  }
-  for (const std::vector<std::string>* list : {&r.parents, &r.depends_on, &r.branch_labels}) {
-    util::append_text_array(sql, *list);
-    sql += ", ";
-  }
-  for (const std::string* value : {&r.message, &r.checksum}) {
-    util::append_literal(sql, *value);
-    sql += ", ";
-  }
-  util::append_literal(sql, r.downgrade_sql);
-  sql += r.transactional ? ", true, " : ", false, ";
-  util::append_literal(sql, run_by);
-  sql += ")\n  ON CONFLICT (version_table, revision) DO UPDATE SET parents = EXCLUDED.parents, "
-         "depends_on = EXCLUDED.depends_on, branch_labels = EXCLUDED.branch_labels, message = EXCLUDED.message, "
-         "checksum = EXCLUDED.checksum, downgrade_sql = EXCLUDED.downgrade_sql, "
-         "transactional = EXCLUDED.transactional, applied_at = now(), applied_by = EXCLUDED.applied_by;\n";
+  append_record_applied(sql, StateNames(names),
+                        {r.revision, r.parents, r.depends_on, r.branch_labels, r.message, r.checksum, r.downgrade_sql,
+                         r.transactional},
+                        run_by);
   return sql;
+}
+
+void append_forget_applied(std::string& out, const StateNames& names, std::string_view revision)
+{
+  out += "DELETE FROM ";
+  out += names.applied;
+  out += " WHERE version_table = ";
+  out += names.version_table_literal;
+  out += " AND revision = ";
+  util::append_literal(out, revision);
+  out += ";\n";
 }
 
 std::string forget_applied_sql(const TableNames& names, const std::string& revision)
 {
-  return "DELETE FROM " + names.applied() + " WHERE version_table = " + quote_literal(names.version_table) +
-         " AND revision = " + quote_literal(revision) + ";\n";
+  std::string sql;
+  append_forget_applied(sql, StateNames(names), revision);
+  return sql;
 }
 
 const char* to_string(Direction direction)
@@ -215,32 +260,39 @@ Direction direction_named(const std::string& name)
   throw Error(ExitCode::internal, "unknown direction '" + name + "' in lockstep's tables");
 }
 
-std::string history_sql(const TableNames& names, const std::string& revision, Direction direction_value,
+void append_history(std::string& out, const StateNames& names, std::string_view revision, Direction direction,
+                    std::string_view checksum, std::string_view run_by, Outcome outcome, std::string_view error)
+{
+  out += "INSERT INTO ";
+  out += names.history;
+  out += " (version_table, revision, direction, checksum, started_at, finished_at, duration_ms, run_by, outcome, "
+         "error) VALUES (";
+  out += names.version_table_literal;
+  out += ", ";
+  for (const std::string_view value : {revision, std::string_view(to_string(direction)), checksum}) {
+    util::append_literal(out, value);
+    out += ", ";
+  }
+  out += "now(), clock_timestamp(), 1000 * extract(epoch FROM clock_timestamp() - now()), ";
+  util::append_literal(out, run_by);
+  out += ", ";
+  util::append_literal(out, to_string(outcome));
+  out += ", ";
+  if (error.empty()) {
+    out += "NULL";
+  } else {
+    util::append_literal(out, error);
+  }
+  out += ");\n";
+}
+
+std::string history_sql(const TableNames& names, const std::string& revision, Direction direction,
                         const std::string& checksum, const std::string& run_by, Outcome outcome,
                         const std::string& error)
 {
-  const std::string direction = to_string(direction_value);
   std::string sql;
   sql.reserve(384 + error.size());
-  sql += "INSERT INTO ";
-  sql += names.history();
-  sql += " (version_table, revision, direction, checksum, started_at, finished_at, duration_ms, run_by, outcome, "
-         "error) VALUES (";
-  for (const std::string* value : {&names.version_table, &revision, &direction, &checksum}) {
-    util::append_literal(sql, *value);
-    sql += ", ";
-  }
-  sql += "now(), clock_timestamp(), 1000 * extract(epoch FROM clock_timestamp() - now()), ";
-  util::append_literal(sql, run_by);
-  sql += ", ";
-  util::append_literal(sql, to_string(outcome));
-  sql += ", ";
-  if (error.empty()) {
-    sql += "NULL";
-  } else {
-    util::append_literal(sql, error);
-  }
-  sql += ");\n";
+  append_history(sql, StateNames(names), revision, direction, checksum, run_by, outcome, error);
   return sql;
 }
 

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lockstep::db {
@@ -47,6 +48,29 @@ struct AppliedRecord {
   bool transactional = true;
 };
 
+// The names a step's bookkeeping uses, quoted once: a run that writes the
+// bookkeeping of many steps (`--sql` of 10,000 revisions) appends with
+// these instead of quoting the same names again for every statement.
+struct StateNames {
+  explicit StateNames(const TableNames& names);
+  std::string version;  // quoted, qualified
+  std::string applied;
+  std::string history;
+  std::string version_table_literal;  // the version table's name as an SQL literal
+};
+
+// An AppliedRecord's fields, borrowed (nothing copied to append them).
+struct AppliedFields {
+  std::string_view revision;
+  const std::vector<std::string>& parents;
+  const std::vector<std::string>& depends_on;
+  const std::vector<std::string>& branch_labels;
+  std::string_view message;
+  std::string_view checksum;
+  std::string_view downgrade_sql;
+  bool transactional = true;
+};
+
 std::string create_tables_sql(const TableNames& names);
 
 // Moves the version table from `removed` rows to `added` rows. A single
@@ -56,6 +80,15 @@ std::string version_change_sql(const TableNames& names, const std::vector<std::s
 
 std::string record_applied_sql(const TableNames& names, const AppliedRecord& record, const std::string& run_by);
 std::string forget_applied_sql(const TableNames& names, const std::string& revision);
+
+// The same texts as version_change_sql, record_applied_sql,
+// forget_applied_sql and history_sql (which are made by these), appended to
+// `out`.
+void append_version_change(std::string& out, const StateNames& names, const std::vector<std::string_view>& removed,
+                           const std::vector<std::string_view>& added);
+void append_record_applied(std::string& out, const StateNames& names, const AppliedFields& record,
+                           std::string_view run_by);
+void append_forget_applied(std::string& out, const StateNames& names, std::string_view revision);
 
 // What a lockstep_history row (and lockstep_dirty) records, stored as these
 // names in lower case.
@@ -70,6 +103,8 @@ Direction direction_named(const std::string& name);
 std::string history_sql(const TableNames& names, const std::string& revision, Direction direction,
                         const std::string& checksum, const std::string& run_by, Outcome outcome,
                         const std::string& error = "");
+void append_history(std::string& out, const StateNames& names, std::string_view revision, Direction direction,
+                    std::string_view checksum, std::string_view run_by, Outcome outcome, std::string_view error = {});
 
 // Marks the version table dirty: `revision` failed going `direction` at
 // `location` (file:line) with `error`.

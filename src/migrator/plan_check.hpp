@@ -24,6 +24,11 @@
 
 namespace lockstep::migrator {
 
+// Checks `step` by the rules above, without building its batch (what
+// `--sql` checks before printing anything), and returns its section's
+// statement facts. From a bundle nothing is parsed: the facts are stored.
+script::SectionFacts check_step_rules(const Catalog& catalog, const graph::Step& step);
+
 // Checks `step` by the rules above and returns its batch, statements split.
 db::StepBatch check_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
                          const std::string& run_by);

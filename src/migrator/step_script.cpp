@@ -1,6 +1,5 @@
 #include "migrator/step_script.hpp"
 
-#include "script/statements.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -16,15 +15,54 @@ std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::ve
   return ids;
 }
 
-db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
-                         const std::string& run_by, Statements mode)
+void require_buildable(const Catalog& catalog, const graph::Step& step)
+{
+  if (step.direction == graph::Direction::up && catalog.from_database(step.node)) {
+    throw Error(ExitCode::internal, "revision " + catalog.revision(step.node).id +
+                                      " is only known from the database and cannot be upgraded");
+  }
+}
+
+void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::Step& step, const db::StateNames& names,
+                        const std::string& run_by)
 {
   const graph::RevisionGraph& graph = catalog.graph();
   const script::Revision& rev = catalog.revision(step.node);
   const bool up = step.direction == graph::Direction::up;
-  if (up && catalog.from_database(step.node)) {
-    throw Error(ExitCode::internal, "revision " + rev.id + " is only known from the database and cannot be upgraded");
+  const graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
+  std::vector<std::string_view> removed;
+  std::vector<std::string_view> added;
+  removed.reserve(rows.removed.size());
+  added.reserve(rows.added.size());
+  for (int n : rows.removed) {
+    removed.push_back(graph.id(n));
   }
+  for (int n : rows.added) {
+    added.push_back(graph.id(n));
+  }
+  db::append_version_change(out, names, removed, added);
+  const std::string checksum = script::checksum_of(rev);
+  if (up) {
+    db::append_record_applied(out, names,
+                              {rev.id, rev.parents, rev.depends_on, rev.branch_labels, rev.message, checksum,
+                               rev.downgrade_sql.view(), rev.transactional},
+                              run_by);
+  } else {
+    db::append_forget_applied(out, names, rev.id);
+  }
+  db::append_history(out, names, rev.id, up ? db::Direction::up : db::Direction::down, checksum, run_by,
+                     up ? db::Outcome::applied : db::Outcome::reverted);
+}
+
+namespace {
+
+db::StepBatch build(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
+                    const std::string& run_by, const script::SectionFacts* facts)
+{
+  require_buildable(catalog, step);
+  const graph::RevisionGraph& graph = catalog.graph();
+  const script::Revision& rev = catalog.revision(step.node);
+  const bool up = step.direction == graph::Direction::up;
 
   db::StepBatch batch;
   batch.revision = rev.id;
@@ -32,43 +70,78 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   batch.transactional = rev.transactional;
   const std::string_view sql = up ? rev.upgrade_sql.view() : rev.downgrade_sql.view();
   const int first_line = up ? rev.upgrade_line : rev.downgrade_line;
-  if (mode == Statements::split) {
-    for (auto& statement : script::split_statements(sql, batch.location, first_line)) {
-      batch.statements.push_back({std::move(statement.sql), statement.line});
+  if (facts != nullptr) {
+    script::require_parses(*facts, batch.location, first_line);
+    batch.statements.reserve(facts->statements.size());
+    for (const auto& statement : facts->statements) {
+      batch.statements.push_back({std::string(sql.substr(statement.begin, statement.length)),
+                                  first_line + static_cast<int>(statement.line)});
     }
   } else if (script::has_sql(sql)) {
     batch.statements.push_back({std::string(util::trim(sql)), first_line});
   }
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
-  const std::string checksum = script::checksum_of(rev);
-  const db::Direction direction = up ? db::Direction::up : db::Direction::down;
   batch.rows_removed = ids_of(graph, rows.removed);
   batch.rows_added = ids_of(graph, rows.added);
-  batch.bookkeeping = db::version_change_sql(names, batch.rows_removed, batch.rows_added);
-  if (up) {
-    db::AppliedRecord record{rev.id,      rev.parents,  rev.depends_on,     rev.branch_labels,
-                             rev.message, checksum,     rev.downgrade_sql.str(), rev.transactional};
-    batch.bookkeeping += db::record_applied_sql(names, record, run_by);
-  } else {
-    batch.bookkeeping += db::forget_applied_sql(names, rev.id);
-  }
-  batch.bookkeeping += db::history_sql(names, rev.id, direction, checksum, run_by, up ? db::Outcome::applied : db::Outcome::reverted);
-  batch.direction = direction;
-  batch.checksum = checksum;
+  batch.bookkeeping.reserve(1024 + rev.downgrade_sql.size());
+  append_bookkeeping(batch.bookkeeping, catalog, step, db::StateNames(names), run_by);
+  batch.direction = up ? db::Direction::up : db::Direction::down;
+  batch.checksum = script::checksum_of(rev);
   batch.run_by = run_by;
   return batch;
 }
 
-std::string describe_step(const Catalog& catalog, const graph::Step& step)
+} // namespace
+
+db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
+                         const std::string& run_by, Statements mode)
+{
+  if (mode == Statements::verbatim) {
+    return build(catalog, step, names, run_by, nullptr);
+  }
+  require_buildable(catalog, step);
+  const script::SectionFacts facts =
+    script::facts_of(catalog.revision(step.node), step.direction == graph::Direction::up);
+  return build(catalog, step, names, run_by, &facts);
+}
+
+db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
+                         const std::string& run_by, const script::SectionFacts& facts)
+{
+  return build(catalog, step, names, run_by, &facts);
+}
+
+void append_description(std::string& out, const Catalog& catalog, const graph::Step& step)
 {
   const script::Revision& rev = catalog.revision(step.node);
-  std::string parents = util::join(rev.parents, ", ");
-  std::string text = step.direction == graph::Direction::up ? "Running upgrade " + parents + " -> " + rev.id
-                                                            : "Running downgrade " + rev.id + " -> " + parents;
-  if (!rev.message.empty()) {
-    text += ", " + rev.message;
+  const auto parents = [&] {
+    for (size_t i = 0; i < rev.parents.size(); ++i) {
+      out += i > 0 ? ", " : "";
+      out += rev.parents[i];
+    }
+  };
+  if (step.direction == graph::Direction::up) {
+    out += "Running upgrade ";
+    parents();
+    out += " -> ";
+    out += rev.id;
+  } else {
+    out += "Running downgrade ";
+    out += rev.id;
+    out += " -> ";
+    parents();
   }
+  if (!rev.message.empty()) {
+    out += ", ";
+    out += rev.message;
+  }
+}
+
+std::string describe_step(const Catalog& catalog, const graph::Step& step)
+{
+  std::string text;
+  append_description(text, catalog, step);
   return text;
 }
 

@@ -4,8 +4,10 @@
 #pragma once
 
 #include "db/driver.hpp"
+#include "db/state_sql.hpp"
 #include "graph/planner.hpp"
 #include "migrator/catalog.hpp"
+#include "script/statement_facts.hpp"
 
 #include <string>
 
@@ -18,12 +20,26 @@ enum class Statements {
 
 // With Statements::split a syntax error is Error(usage) naming file:line.
 // An upgrade step of a revision that exists only in the database cannot be
-// built (its upgrade SQL is not stored).
+// built (its upgrade SQL is not stored): Error(internal), as from
+// require_buildable.
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
                          const std::string& run_by, Statements mode = Statements::split);
+// Statements::split by facts already derived (script::facts_of the step's section).
+db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
+                         const std::string& run_by, const script::SectionFacts& facts);
+
+// Error(internal) for an upgrade of a revision only the database knows.
+void require_buildable(const Catalog& catalog, const graph::Step& step);
+
+// Appends the step's bookkeeping (the text build_step puts in
+// StepBatch::bookkeeping) to `out`, allocating next to nothing: `--sql`
+// writes it for every step of a plan.
+void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::Step& step, const db::StateNames& names,
+                        const std::string& run_by);
 
 // Alembic's log line: "Running upgrade a, b -> c, message".
 std::string describe_step(const Catalog& catalog, const graph::Step& step);
+void append_description(std::string& out, const Catalog& catalog, const graph::Step& step);
 
 std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::vector<int>& nodes);
 

@@ -1,6 +1,7 @@
 #include "script/bundle.hpp"
 
 #include "script/directory.hpp"
+#include "script/statement_facts.hpp"
 #include "util/error.hpp"
 #include "util/read_file.hpp"
 #include "util/strings.hpp"
@@ -315,6 +316,9 @@ std::string encode_bundle(const std::vector<Revision>& revisions)
     put_varint(index, static_cast<uint32_t>(rev.downgrade_line));
     put_varint(index, rev.upgrade_sql.size());
     put_varint(index, rev.downgrade_sql.size());
+    // What the plan check derives with the parser, derived once here.
+    const std::string facts = encode_facts(facts_of(rev, true), facts_of(rev, false));
+    put_varint(index, facts.size());
     earlier.emplace(rev.id, i);
 
     const std::string checksum = checksum_of(rev);
@@ -325,6 +329,7 @@ std::string encode_bundle(const std::vector<Revision>& revisions)
     chunk += checksum;
     chunk.append(rev.upgrade_sql.view());
     chunk.append(rev.downgrade_sql.view());
+    chunk.append(facts);
     ++in_chunk;
     if (chunk.size() >= kChunkTarget) {
       close_chunk();
@@ -462,6 +467,7 @@ std::vector<Revision> read_index(std::string_view index, const std::string& path
     rev.downgrade_line = static_cast<int>(in.u32());
     const uint32_t upgrade_size = in.u32();
     const uint32_t downgrade_size = in.u32();
+    const uint32_t facts_size = in.u32();
 
     while (left_in_chunk == 0 && chunk < chunks.size()) {
       if (offset != chunks[chunk].size) {
@@ -475,7 +481,7 @@ std::vector<Revision> read_index(std::string_view index, const std::string& path
     if (left_in_chunk == 0) {
       in.corrupt("revision " + rev.id + " is in no chunk");
     }
-    const uint64_t end = offset + kChecksumSize + upgrade_size + downgrade_size;
+    const uint64_t end = offset + kChecksumSize + uint64_t{upgrade_size} + downgrade_size + facts_size;
     if (end > chunks[chunk].size) {
       in.corrupt("the sections of revision " + rev.id + " run past the end of chunk " + std::to_string(chunk));
     }
@@ -484,6 +490,7 @@ std::vector<Revision> read_index(std::string_view index, const std::string& path
     rev.checksum = LazyText(source, chunk, at, static_cast<uint32_t>(kChecksumSize));
     rev.upgrade_sql = LazyText(source, chunk, upgrade_at, upgrade_size);
     rev.downgrade_sql = LazyText(source, chunk, upgrade_at + upgrade_size, downgrade_size);
+    rev.facts = LazyText(source, chunk, upgrade_at + upgrade_size + downgrade_size, facts_size);
     offset = end;
     --left_in_chunk;
   }

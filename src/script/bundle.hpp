@@ -5,7 +5,7 @@
 // by name. One file is one read on every pod start instead of three system
 // calls per revision, and fits a ConfigMap as one binaryData key.
 //
-// Layout (format 2; integers little-endian, "varint" is LEB128):
+// Layout (format 3; integers little-endian, "varint" is LEB128):
 //
 //   offset  size  field
 //   0       16    magic "LOCKSTEP-BUNDLE\n"
@@ -24,9 +24,13 @@
 // The index holds every revision's header, in file-name order: file name
 // (or a flag when it is "<id>.sql"), id, parents (as indices of earlier
 // entries or ids), dependencies, branch labels, lint ignores, message, date,
-// transactional, the lines the sections start on and the sections' sizes.
-// A chunk holds, for a run of revisions, each one's upgrade checksum (64
-// hex digits), upgrade section and downgrade section. Loading reads the
+// transactional, the lines the sections start on, the sections' sizes and
+// the size of their statement facts. A chunk holds, for a run of revisions,
+// each one's upgrade checksum (64 hex digits), upgrade section, downgrade
+// section and the sections' statement facts (script/statement_facts: each
+// statement's place, line and transaction verdict, or the syntax error, as
+// `lockstep bundle` derived them with the parser), so that planning from a
+// bundle never parses SQL. Format 3 added the facts; format 2 had none. Loading reads the
 // file, checks the CRC and inflates the index only: the chunks are inflated
 // when a command first reads a section or a checksum (script/lazy_text), so
 // `heads` or `history` never inflate SQL. Loading neither parses nor
@@ -51,7 +55,7 @@
 namespace lockstep::script {
 
 inline constexpr std::string_view kBundleMagic = "LOCKSTEP-BUNDLE\n";
-inline constexpr uint32_t kBundleVersion = 2;
+inline constexpr uint32_t kBundleVersion = 3;
 
 // The bytes of a bundle holding `revisions` (their `path` names them: the
 // part after the last '/' is stored as the file name).

@@ -41,6 +41,7 @@ struct Revision {
   int downgrade_line = 0;
   std::string path;           // where it was read from; empty for revisions known only to the database
   LazyText checksum;          // upgrade_checksum(upgrade_sql) when the loader has it (a bundle does); else empty
+  LazyText facts;             // both sections' statement facts, encoded, when a bundle stores them (script/statement_facts)
 
   // An empty downgrade (nothing but blanks and comments) makes a revision
   // irreversible, unless its upgrade is empty too (a merge, say).

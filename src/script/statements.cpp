@@ -49,7 +49,7 @@ size_t skip_space_and_comments(std::string_view text, size_t pos, size_t end)
   return std::min(pos, end);
 }
 
-std::vector<Statement> split_statements(std::string_view sql, const std::string& path, int first_line)
+bool split_spans(std::string_view sql, std::vector<StatementSpan>& spans, std::string& error, int& error_line)
 {
   std::string text(sql);  // libpg_query wants a NUL-terminated string
   PgQuerySplitResult result = pg_query_split_with_parser(text.c_str());
@@ -61,12 +61,12 @@ std::vector<Statement> split_statements(std::string_view sql, const std::string&
     size_t offset = result.error->cursorpos > 0
                       ? util::utf8_byte_offset(text, static_cast<size_t>(result.error->cursorpos - 1))
                       : 0;
-    throw_usage(path + ":" + std::to_string(line_at(text, offset, first_line)) +
-                ": syntax error: " + result.error->message);
+    error = result.error->message;
+    error_line = line_at(text, offset, 0);
+    return false;
   }
 
-  std::vector<Statement> statements;
-  statements.reserve(static_cast<size_t>(result.n_stmts));
+  spans.reserve(spans.size() + static_cast<size_t>(result.n_stmts));
   for (int i = 0; i < result.n_stmts; ++i) {
     const PgQuerySplitStmt* stmt = result.stmts[i];
     auto begin = static_cast<size_t>(stmt->stmt_location);
@@ -81,7 +81,23 @@ std::vector<Statement> split_statements(std::string_view sql, const std::string&
     if (begin >= end) {
       continue;
     }
-    statements.push_back({text.substr(begin, end - begin), line_at(text, begin, first_line)});
+    spans.push_back({begin, end, line_at(text, begin, 0)});
+  }
+  return true;
+}
+
+std::vector<Statement> split_statements(std::string_view sql, const std::string& path, int first_line)
+{
+  std::vector<StatementSpan> spans;
+  std::string error;
+  int error_line = 0;
+  if (!split_spans(sql, spans, error, error_line)) {
+    throw_usage(path + ":" + std::to_string(first_line + error_line) + ": syntax error: " + error);
+  }
+  std::vector<Statement> statements;
+  statements.reserve(spans.size());
+  for (const auto& span : spans) {
+    statements.push_back({std::string(sql.substr(span.begin, span.end - span.begin)), first_line + span.line});
   }
   return statements;
 }

@@ -19,6 +19,19 @@ struct Statement {
 // in PostgreSQL); `end` when there is none.
 size_t skip_space_and_comments(std::string_view text, size_t pos, size_t end);
 
+// Where each statement of `sql` is: [begin, end) without the white space and
+// comments before it and without its trailing semicolon, and its line
+// counted from 0 at the start of `sql`.
+struct StatementSpan {
+  size_t begin = 0;
+  size_t end = 0;
+  int line = 0;
+};
+
+// The spans of `sql`'s statements; on a syntax error, false with the
+// parser's message and the line (from 0) it points at.
+bool split_spans(std::string_view sql, std::vector<StatementSpan>& spans, std::string& error, int& error_line);
+
 // `first_line` is the file line on which `sql` starts. A syntax error throws
 // Error(usage) "<path>:<line>: syntax error: <parser message>".
 std::vector<Statement> split_statements(std::string_view sql, const std::string& path, int first_line);

@@ -193,15 +193,18 @@ TEST_CASE("damaged bundles are exit 2 naming the file, before any connection", "
     return path;
   };
   std::string future = bytes;
-  future[16] = 3;
+  future[16] = 4;
   std::string older = bytes;  // what the first format's lockstep wrote: the version sits at the same offset
   older[16] = 1;
+  std::string second = bytes;  // format 2: chunks without the statement facts
+  second[16] = 2;
   std::string flipped = bytes;
   flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 1);
   const std::vector<std::pair<std::string, std::string>> cases = {
     {write("truncated.bundle", bytes.substr(0, bytes.size() - 10)), "truncated migration bundle"},
-    {write("future.bundle", future), "format 3 is newer"},
+    {write("future.bundle", future), "format 4 is newer"},
     {write("older.bundle", older), "format 1 is older"},
+    {write("second.bundle", second), "format 2 is older"},
     {write("corrupt.bundle", flipped), "checksum does not match"},
     {write("notes.txt", "hello"), "not a migration bundle"},
   };

@@ -67,6 +67,23 @@ struct Setup {
     args.insert(args.end(), {"--migrations", dir.path()});
     return run_lockstep(args);
   }
+  // The folder as a bundle (which stores each statement's verdict instead
+  // of parsing at plan time), and r2's name inside it.
+  std::string bundle()
+  {
+    const std::string path = dir.path() + "/app.bundle";
+    REQUIRE(offline({"bundle", path}).exit_code == 0);
+    return path;
+  }
+  std::string r2_in(const std::string& bundle) const { return bundle + r2.substr(r2.rfind('/')); }
+  RunResult from(const std::string& bundle, std::vector<std::string> args, bool online = false)
+  {
+    args.insert(args.end(), {"--migrations", bundle});
+    if (online) {
+      args.insert(args.end(), {"--database-url", db.url()});
+    }
+    return run_lockstep(args);
+  }
   std::string tables()
   {
     return db.scalar("SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public' "
@@ -97,6 +114,18 @@ TEST_CASE("an upgrade rule refuses the revision on every path: upgrade, upgrade 
     check_refused(s.offline({"upgrade", "--sql", "head"}), rule, at);
     check_refused(s.offline({"validate"}), rule, at);
     check_refused(s.online({"validate"}), rule, at);
+
+    // The same verdict, word for word, from a bundle of the folder.
+    const std::string bundle = s.bundle();
+    const std::string bundled_at = s.r2_in(bundle) + ":" + std::to_string(rule.line);
+    const RunResult folder_sql = s.offline({"upgrade", "--sql", "head"});
+    const RunResult bundle_sql = s.from(bundle, {"upgrade", "--sql", "head"});
+    check_refused(bundle_sql, rule, bundled_at);
+    CHECK(bundle_sql.err.substr(bundle_sql.err.find(bundled_at) + bundled_at.size()) ==
+          folder_sql.err.substr(folder_sql.err.find(at) + at.size()));
+    check_refused(s.from(bundle, {"validate"}), rule, bundled_at);
+    check_refused(s.from(bundle, {"upgrade", "head"}, true), rule, bundled_at);
+    CHECK(s.tables().empty());
   }
 }
 
@@ -114,6 +143,10 @@ TEST_CASE("a downgrade rule refuses the revision on every path: downgrade, downg
     check_refused(s.online({"downgrade", "base"}), rule, s.r2);
     CHECK(s.tables() == "t1,t2");  // nothing ran: r2's downgrade was refused before r1's
     check_refused(s.offline({"downgrade", "--sql", "head:base"}), rule, s.r2);
+    const std::string bundle = s.bundle();
+    check_refused(s.from(bundle, {"downgrade", "--sql", "head:base"}), rule, s.r2_in(bundle));
+    check_refused(s.from(bundle, {"downgrade", "base"}, true), rule, s.r2_in(bundle));
+    CHECK(s.tables() == "t1,t2");
   }
 }
 

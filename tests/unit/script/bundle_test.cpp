@@ -4,6 +4,7 @@
 
 #include "script/bundle.hpp"
 #include "script/directory.hpp"
+#include "script/statement_facts.hpp"
 #include "script/writer.hpp"
 #include "util/error.hpp"
 
@@ -56,6 +57,12 @@ void check_same(const script::Revision& a, const script::Revision& b)
   CHECK(a.upgrade_line == b.upgrade_line);
   CHECK(a.downgrade_line == b.downgrade_line);
   CHECK(script::checksum_of(a) == script::checksum_of(b));
+  // The plan check's facts: stored in a bundle, derived from a folder; the same either way.
+  for (bool upgrade : {true, false}) {
+    const script::SectionFacts fa = script::facts_of(a, upgrade);
+    const script::SectionFacts fb = script::facts_of(b, upgrade);
+    CHECK(script::encode_facts(fa, fa) == script::encode_facts(fb, fb));
+  }
 }
 
 std::string decode_error(const std::string& bytes)
@@ -110,7 +117,7 @@ struct Chunk {
   uint32_t revisions = 0;
 };
 
-// A format-2 file with a right CRC around an index and chunks (already
+// A file of this format with a right CRC around an index and chunks (already
 // compressed, or not): damage only a decoder past the CRC can catch.
 std::string seal(uint32_t count, const std::string& compressed_index, uint32_t index_size,
                  const std::vector<Chunk>& chunks = {})
@@ -134,8 +141,9 @@ std::string wrap(uint32_t count, const std::string& index, const std::vector<Chu
   return seal(count, deflated(index), static_cast<uint32_t>(index.size()), chunks);
 }
 
-// One revision's index entry: file "<id>.sql", no parents, lines 1.
-std::string entry(const std::string& id, uint32_t upgrade_size, uint32_t downgrade_size)
+// One revision's index entry: file "<id>.sql", no parents, lines 1; no
+// stored statement facts unless `facts_size` says so.
+std::string entry(const std::string& id, uint32_t upgrade_size, uint32_t downgrade_size, uint32_t facts_size = 0)
 {
   std::string e;
   e += '\x03';  // the file is <id>.sql; transactional
@@ -145,6 +153,7 @@ std::string entry(const std::string& id, uint32_t upgrade_size, uint32_t downgra
   e += '\x01';
   e += static_cast<char>(upgrade_size);
   e += static_cast<char>(downgrade_size);
+  e += static_cast<char>(facts_size);
   return e;
 }
 
@@ -273,7 +282,7 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   {
     std::string bytes = good;
     put_le(bytes, 16, script::kBundleVersion + 1, 4);
-    CHECK_THAT(decode_error(bytes), ContainsSubstring("format 3 is newer than the format this lockstep reads (2)") &&
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("format 4 is newer than the format this lockstep reads (3)") &&
                                       ContainsSubstring("lockstep bundle"));
   }
   SECTION("an older format version: the first format, which kept the whole payload in one stream")
@@ -281,7 +290,14 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
     // Its 44-byte header: magic, version 1, compression, payload sizes, CRC.
     std::string v1(script::kBundleMagic);
     v1 += le32(1) + le32(1) + std::string(20, '\0') + deflated("");
-    CHECK_THAT(decode_error(v1), ContainsSubstring("format 1 is older than the format this lockstep reads (2)"));
+    CHECK_THAT(decode_error(v1), ContainsSubstring("format 1 is older than the format this lockstep reads (3)"));
+  }
+  SECTION("an older format version: format 2, whose chunks held no statement facts")
+  {
+    std::string bytes = good;
+    put_le(bytes, 16, 2, 4);
+    CHECK_THAT(decode_error(bytes), ContainsSubstring("format 2 is older than the format this lockstep reads (3)") &&
+                                      ContainsSubstring("bundle the folder again"));
   }
   SECTION("an unknown compression")
   {
@@ -327,6 +343,33 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
     CHECK_THAT(decode_error(wrap(1, entry("a", 9, 0), {{deflated(sections), 73, 0}})),
                ContainsSubstring("holding 0 revisions"));
     CHECK(decode_error(wrap(1, entry("a", 9, 0), {{deflated(sections), 73, 1}})).empty());
+    CHECK_THAT(decode_error(wrap(1, entry("a", 9, 0, 6), {{deflated(sections), 73, 1}})),
+               ContainsSubstring("run past the end of chunk 0"));
+  }
+  SECTION("well-sealed statement facts that do not fit the SQL fail when the plan check reads them")
+  {
+    const std::string sections = std::string(64, 'f') + "SELECT 1;";
+    // kind 0 (parsed), one statement: at 0, 32 bytes long (the section has 9), line 0, fine.
+    const std::string too_long = std::string("\x00\x01\x00\x20\x00\x00\x00\x00", 8);
+    // kind 7: no such kind.
+    const std::string unknown_kind = std::string("\x07\x00", 2);
+    // one statement whose verdict is past the last there is
+    const std::string bad_verdict = std::string("\x00\x01\x00\x08\x00\x7f\x00\x00", 8);
+    for (const std::string& facts : {too_long, unknown_kind, bad_verdict}) {
+      const auto revisions = script::decode_bundle(
+        wrap(1, entry("a", 9, 0, static_cast<uint32_t>(facts.size())),
+             {{deflated(sections + facts), static_cast<uint32_t>(73 + facts.size()), 1}}),
+        "/images/app.bundle");
+      REQUIRE(revisions.size() == 1);
+      try {
+        (void)script::facts_of(revisions[0], true);
+        FAIL("read statement facts that do not fit");
+      } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        CHECK_THAT(e.what(), ContainsSubstring("/images/app.bundle/a.sql") &&
+                               ContainsSubstring("corrupt migration bundle") && ContainsSubstring("revision a"));
+      }
+    }
   }
   SECTION("a well-sealed chunk that does not inflate fails when its SQL is first read")
   {

@@ -2,6 +2,7 @@
 // (script/statements), and what a statement may do inside lockstep's
 // transaction (script/statement_rules).
 
+#include "script/statement_facts.hpp"
 #include "script/statement_rules.hpp"
 #include "script/statements.hpp"
 #include "util/error.hpp"
@@ -160,4 +161,69 @@ TEST_CASE("statements that cannot run in a transaction, and ones that end it", "
       CHECK_FALSE(control->empty());
     }
   }
+}
+
+TEST_CASE("statement facts: the statements split_statements finds, their lines and verdicts, any letter case",
+          "[script][statements]")
+{
+  const std::string sql = "-- leading comment\nCREATE TABLE t (a int);\n\ncreate index Concurrently i ON t (a);\n"
+                          "/* a comment */ CoMmIt;\nSAVEPOINT s;\nSELECT 'vacuum'";
+  const script::SectionFacts facts = script::analyze_section(sql);
+  REQUIRE(facts.parses);
+  const auto split = script::split_statements(sql, "f.sql", 10);
+  REQUIRE(facts.statements.size() == split.size());
+  REQUIRE(split.size() == 5);
+  for (size_t i = 0; i < split.size(); ++i) {
+    CHECK(sql.substr(facts.statements[i].begin, facts.statements[i].length) == split[i].sql);
+    CHECK(10 + static_cast<int>(facts.statements[i].line) == split[i].line);
+  }
+  CHECK(facts.statements[0].use == script::TransactionUse::fine);
+  CHECK(facts.statements[1].use == script::TransactionUse::create_index_concurrently);
+  CHECK(facts.statements[2].use == script::TransactionUse::controls_transaction);
+  CHECK(facts.statements[3].use == script::TransactionUse::fine);
+  CHECK(facts.statements[4].use == script::TransactionUse::fine);
+  CHECK(std::string(script::describe(facts.statements[1].use)) == "CREATE INDEX CONCURRENTLY");
+}
+
+TEST_CASE("statement facts: a syntax error reads as split_statements says it", "[script][statements]")
+{
+  const std::string sql = "SELECT 1;\n\nSELEC 2;\n";
+  const script::SectionFacts facts = script::analyze_section(sql);
+  REQUIRE_FALSE(facts.parses);
+  std::string expected;
+  try {
+    script::split_statements(sql, "dir/f.sql", 7);
+  } catch (const Error& e) {
+    expected = e.what();
+  }
+  REQUIRE_FALSE(expected.empty());
+  try {
+    script::require_parses(facts, "dir/f.sql", 7);
+    FAIL("a section that does not parse passed");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK(std::string(e.what()) == expected);
+    CHECK_THAT(e.what(), Catch::Matchers::ContainsSubstring("dir/f.sql:9: syntax error"));
+  }
+}
+
+TEST_CASE("statement facts survive their encoding", "[script][statements]")
+{
+  script::Revision rev;
+  rev.id = "a";
+  rev.path = "x/a.sql";
+  rev.upgrade_sql = "CREATE TABLE t (a int);\nVACUUM t;\n";
+  rev.downgrade_sql = "DROP TABLE t;\nDROP TABLE;";  // does not parse
+  const auto up = script::analyze_section(rev.upgrade_sql.view());
+  const auto down = script::analyze_section(rev.downgrade_sql.view());
+  const std::string derived = script::encode_facts(up, down);
+  rev.facts = derived;
+  const auto stored_up = script::facts_of(rev, true);
+  const auto stored_down = script::facts_of(rev, false);
+  CHECK(script::encode_facts(stored_up, stored_down) == derived);
+  REQUIRE(stored_up.statements.size() == 2);
+  CHECK(stored_up.statements[1].use == script::TransactionUse::vacuum);
+  CHECK(stored_up.statements[1].line == 1);
+  CHECK_FALSE(stored_down.parses);
+  CHECK(stored_down.syntax_error == down.syntax_error);
 }
