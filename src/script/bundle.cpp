@@ -1,5 +1,6 @@
 #include "script/bundle.hpp"
 
+#include "graph/revision_graph.hpp"
 #include "script/directory.hpp"
 #include "script/statement_facts.hpp"
 #include "util/error.hpp"
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <sys/stat.h>
 #include <unordered_map>
 #include <unistd.h>
 
@@ -34,6 +36,7 @@ constexpr int kRawDeflate = -15;  // windowBits: a raw stream, no zlib wrapper (
 constexpr uint64_t kMaxSize = uint64_t{1} << 31;
 constexpr uint32_t kNameIsId = 1;  // flags: the file name is "<id>.sql"
 constexpr uint32_t kTransactional = 2;
+constexpr uint32_t kHasDependents = 1;  // a head's flags: a revision elsewhere depends on it
 
 void put_u32(std::string& out, uint32_t v)
 {
@@ -117,19 +120,8 @@ public:
     return s;
   }
 
-  void string(std::string& into) { into.assign(view()); }
-
-  void list(std::vector<std::string>& into)
-  {
-    const uint64_t count = varint();
-    need(count);  // every item takes at least its 1-byte length
-    into.resize(count);
-    for (auto& item : into) {
-      string(item);
-    }
-  }
-
   bool at_end() const { return m_at == m_bytes.size(); }
+  size_t position() const { return m_at; }
 
   [[noreturn]] void corrupt(const std::string& what) const
   {
@@ -149,6 +141,102 @@ private:
   const std::string& m_path;
   size_t m_at = 0;
 };
+
+// One revision's index entry as it is stored, borrowed from the inflated
+// index; parents are an earlier entry's number (from 1) or, when 0, an id.
+// Reused from entry to entry, so reading allocates nothing of its own.
+struct EntryView {
+  uint32_t flags = 0;
+  std::string_view name;  // empty when the file is "<id>.sql"
+  std::string_view id;
+  std::vector<std::pair<uint64_t, std::string_view>> parents;
+  std::vector<std::string_view> depends_on;
+  std::vector<std::string_view> branch_labels;
+  std::vector<std::string_view> lint_ignore;
+  std::string_view message;
+  std::string_view create_date;
+  uint32_t upgrade_line = 0;
+  uint32_t downgrade_line = 0;
+  uint32_t upgrade_size = 0;
+  uint32_t downgrade_size = 0;
+  uint32_t facts_size = 0;
+};
+
+void read_views(IndexReader& in, std::vector<std::string_view>& into)
+{
+  const uint32_t count = in.u32();
+  into.clear();
+  for (uint32_t i = 0; i < count; ++i) {
+    into.push_back(in.view());
+  }
+}
+
+void read_entry(IndexReader& in, EntryView& e)
+{
+  e.flags = in.u32();
+  e.name = (e.flags & kNameIsId) != 0 ? std::string_view() : in.view();
+  e.id = in.view();
+  const uint32_t parents = in.u32();
+  e.parents.clear();
+  for (uint32_t i = 0; i < parents; ++i) {
+    const uint64_t ref = in.varint();
+    e.parents.emplace_back(ref, ref == 0 ? in.view() : std::string_view());
+  }
+  read_views(in, e.depends_on);
+  read_views(in, e.branch_labels);
+  read_views(in, e.lint_ignore);
+  e.message = in.view();
+  e.create_date = in.view();
+  e.upgrade_line = in.u32();
+  e.downgrade_line = in.u32();
+  e.upgrade_size = in.u32();
+  e.downgrade_size = in.u32();
+  e.facts_size = in.u32();
+}
+
+void assign(std::vector<std::string>& into, const std::vector<std::string_view>& from)
+{
+  into.assign(from.begin(), from.end());
+}
+
+// The index starts with the graph `lockstep bundle` checked, its size
+// first (so `heads` inflates that much of the index and no more): 0 when
+// the folder's graph did not build (every command then loads the bundle
+// whole and says why, as from the folder), else the heads in node order,
+// each with what `heads` prints of it.
+bool read_graph_part(IndexReader& in, std::vector<BundleHead>* heads)
+{
+  const uint64_t size = in.varint();
+  const size_t start = in.position();
+  const uint32_t verified = in.u32();
+  if (verified > 1) {
+    in.corrupt("an unknown graph flag");
+  }
+  if (verified == 1) {
+    const uint32_t count = in.u32();
+    std::vector<std::string_view> labels;
+    for (uint32_t i = 0; i < count; ++i) {
+      const std::string_view id = in.view();
+      read_views(in, labels);
+      const uint32_t parents = in.u32();
+      const uint32_t flags = in.u32();
+      if (!valid_revision_id(id)) {
+        in.corrupt("'" + std::string(id) + "' is not a revision id");
+      }
+      if (heads != nullptr) {
+        BundleHead& head = heads->emplace_back();
+        head.id.assign(id);
+        assign(head.branch_labels, labels);
+        head.parents = parents;
+        head.has_dependents = (flags & kHasDependents) != 0;
+      }
+    }
+  }
+  if (in.position() - start != size) {
+    in.corrupt("the graph part is not the size it says");
+  }
+  return verified == 1;
+}
 
 uint32_t crc32_of(std::string_view bytes)
 {
@@ -176,9 +264,11 @@ std::string compress(const std::string& payload)
   return out;
 }
 
-// Inflates exactly `into.size()` bytes from `compressed`, which must end
-// there; false (and why) when it does not.
-bool inflate_exactly(std::string_view compressed, std::string& into, std::string& why)
+// Inflates `compressed` into `into` (its size is what is asked for): the
+// whole stream, which must end exactly there, or only its first
+// `into.size()` bytes. False (and why) when it does not.
+enum class Inflate { whole, prefix };
+bool inflate_into(std::string_view compressed, std::string& into, Inflate how, std::string& why)
 {
   z_stream z{};
   if (inflateInit2(&z, kRawDeflate) != Z_OK) {
@@ -189,13 +279,26 @@ bool inflate_exactly(std::string_view compressed, std::string& into, std::string
   z.avail_in = static_cast<uInt>(compressed.size());
   z.next_out = reinterpret_cast<Bytef*>(into.data());
   z.avail_out = static_cast<uInt>(into.size());
-  const int rc = inflate(&z, Z_FINISH);
-  const bool whole = rc == Z_STREAM_END && z.total_out == into.size() && z.avail_in == 0;
-  if (!whole) {
-    why = rc == Z_STREAM_END || rc == Z_BUF_ERROR ? "its size differs from its header" : (z.msg ? z.msg : zError(rc));
+  bool done = false;
+  int rc = Z_OK;
+  if (how == Inflate::whole) {
+    rc = inflate(&z, Z_FINISH);
+    done = rc == Z_STREAM_END && z.total_out == into.size() && z.avail_in == 0;
+  } else {
+    rc = into.empty() ? Z_OK : inflate(&z, Z_SYNC_FLUSH);
+    done = (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && z.total_out == into.size();
+  }
+  if (!done) {
+    why = rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR ? "its size differs from its header"
+                                                                : (z.msg ? z.msg : zError(rc));
   }
   inflateEnd(&z);
-  return whole;
+  return done;
+}
+
+bool inflate_exactly(std::string_view compressed, std::string& into, std::string& why)
+{
+  return inflate_into(compressed, into, Inflate::whole, why);
 }
 
 struct ChunkEntry {
@@ -267,6 +370,41 @@ bool looks_like_bundle(std::string_view bytes)
   return bytes.substr(0, kBundleMagic.size()) == kBundleMagic;
 }
 
+namespace {
+
+// The graph part of the index (see read_graph_part), its size first; "0"
+// when the revisions do not make a graph.
+std::string graph_part(const std::vector<Revision>& revisions)
+{
+  std::vector<graph::NodeSpec> specs;
+  specs.reserve(revisions.size());
+  for (const auto& rev : revisions) {
+    specs.push_back({rev.id, rev.parents, rev.depends_on, rev.branch_labels, rev.path, false});
+  }
+  std::string part;
+  try {
+    const graph::RevisionGraph graph(std::move(specs));
+    const std::vector<int> heads = graph.heads();
+    put_varint(part, 1);
+    put_varint(part, heads.size());
+    for (int head : heads) {
+      const Revision& rev = revisions[static_cast<size_t>(head)];
+      put_string(part, rev.id);
+      put_list(part, rev.branch_labels);
+      put_varint(part, rev.parents.size());
+      put_varint(part, graph.dependents(head).empty() ? 0 : kHasDependents);
+    }
+  } catch (const Error&) {
+    part.clear();
+    put_varint(part, 0);
+  }
+  std::string sized;
+  put_varint(sized, part.size());
+  return sized + part;
+}
+
+} // namespace
+
 std::string encode_bundle(const std::vector<Revision>& revisions)
 {
   std::unordered_map<std::string_view, size_t> earlier;  // id -> index, for parents
@@ -336,6 +474,7 @@ std::string encode_bundle(const std::vector<Revision>& revisions)
     }
   }
   close_chunk();
+  index.insert(0, graph_part(revisions));
   const std::string compressed_index = compress(index);
   std::string out;
   out.reserve(kHeaderSize + table.size() + compressed_index.size() + chunks.size());
@@ -431,43 +570,44 @@ std::vector<Revision> read_index(std::string_view index, const std::string& path
   uint32_t chunk = 0;
   uint32_t left_in_chunk = chunks.empty() ? 0 : chunks[0].revisions;
   uint64_t offset = 0;  // in the chunk
+  read_graph_part(in, nullptr);
+  EntryView e;
   for (size_t i = 0; i < revisions.size(); ++i) {
     Revision& rev = revisions[i];
-    const uint32_t flags = in.u32();
-    const std::string_view name = (flags & kNameIsId) != 0 ? std::string_view() : in.view();
-    in.string(rev.id);
+    read_entry(in, e);
+    rev.id.assign(e.id);
     if (!valid_revision_id(rev.id)) {
       in.corrupt("'" + rev.id + "' is not a revision id");
     }
-    rev.path.reserve(prefix.size() + (name.empty() ? rev.id.size() + 4 : name.size()));
+    rev.path.reserve(prefix.size() + (e.name.empty() ? rev.id.size() + 4 : e.name.size()));
     rev.path.append(prefix);
-    if (name.empty()) {
+    if (e.name.empty()) {
       rev.path.append(rev.id).append(".sql");
     } else {
-      rev.path.append(name);
+      rev.path.append(e.name);
     }
-    rev.transactional = (flags & kTransactional) != 0;
-    rev.parents.resize(in.u32());
-    for (auto& parent : rev.parents) {
-      const uint64_t ref = in.varint();
+    rev.transactional = (e.flags & kTransactional) != 0;
+    rev.parents.resize(e.parents.size());
+    for (size_t p = 0; p < e.parents.size(); ++p) {
+      const auto [ref, id] = e.parents[p];
       if (ref == 0) {
-        in.string(parent);
+        rev.parents[p].assign(id);
       } else if (ref <= i) {
-        parent = revisions[ref - 1].id;
+        rev.parents[p] = revisions[ref - 1].id;
       } else {
         in.corrupt("revision " + rev.id + " names a parent by a later entry");
       }
     }
-    in.list(rev.depends_on);
-    in.list(rev.branch_labels);
-    in.list(rev.lint_ignore);
-    in.string(rev.message);
-    in.string(rev.create_date);
-    rev.upgrade_line = static_cast<int>(in.u32());
-    rev.downgrade_line = static_cast<int>(in.u32());
-    const uint32_t upgrade_size = in.u32();
-    const uint32_t downgrade_size = in.u32();
-    const uint32_t facts_size = in.u32();
+    assign(rev.depends_on, e.depends_on);
+    assign(rev.branch_labels, e.branch_labels);
+    assign(rev.lint_ignore, e.lint_ignore);
+    rev.message.assign(e.message);
+    rev.create_date.assign(e.create_date);
+    rev.upgrade_line = static_cast<int>(e.upgrade_line);
+    rev.downgrade_line = static_cast<int>(e.downgrade_line);
+    const uint32_t upgrade_size = e.upgrade_size;
+    const uint32_t downgrade_size = e.downgrade_size;
+    const uint32_t facts_size = e.facts_size;
 
     while (left_in_chunk == 0 && chunk < chunks.size()) {
       if (offset != chunks[chunk].size) {
@@ -516,11 +656,12 @@ size_t uncompressed_size(std::string_view bytes)
 
 } // namespace
 
-std::vector<Revision> decode_bundle(std::string bytes, const std::string& path)
+namespace {
+
+// The checks every reader makes, in order (bundle.hpp), up to the index:
+// the chunk table, and the compressed index into `compressed_index`.
+std::vector<ChunkEntry> check_index(std::string_view file, const std::string& path, std::string_view& compressed_index)
 {
-  auto* source = new BundleChunks(std::move(bytes), path);  // never freed: see BundleChunks
-  const std::string_view file = source->bytes();
-  std::string_view compressed_index;
   std::vector<ChunkEntry> chunks = check_layout(file, path, compressed_index);
   const uint32_t count = get_u32(file, 24);
   const uint32_t index_size = get_u32(file, 32);
@@ -534,13 +675,69 @@ std::vector<Revision> decode_bundle(std::string bytes, const std::string& path)
                    std::to_string(chunk.revisions) + " revisions");
     }
   }
-  std::string index(index_size, '\0');
+  return chunks;
+}
+
+// check_index, then the whole index inflated.
+std::string inflate_index(std::string_view file, const std::string& path, std::vector<ChunkEntry>& chunks)
+{
+  std::string_view compressed_index;
+  chunks = check_index(file, path, compressed_index);
+  std::string index(get_u32(file, 32), '\0');
   std::string why;
   if (!inflate_exactly(compressed_index, index, why)) {
     fail(path, "corrupt migration bundle: cannot decompress its index (" + why + ")");
   }
+  return index;
+}
+
+} // namespace
+
+std::vector<Revision> decode_bundle(std::string bytes, const std::string& path)
+{
+  auto* source = new BundleChunks(std::move(bytes), path);  // never freed: see BundleChunks
+  const std::string_view file = source->bytes();
+  std::vector<ChunkEntry> chunks;
+  const std::string index = inflate_index(file, path, chunks);
+  const uint32_t count = get_u32(file, 24);
   source->set_chunks(chunks);
   return read_index(index, path, count, source, chunks);
+}
+
+std::optional<std::vector<BundleHead>> read_bundle_heads(const std::string& path)
+{
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return std::nullopt;
+  }
+  const std::string file = util::read_file(path);
+  if (!looks_like_bundle(file)) {
+    return std::nullopt;
+  }
+  std::string_view compressed_index;
+  check_index(file, path, compressed_index);
+  // The graph part's size, then the part: inflated from the index's start.
+  const uint32_t index_size = get_u32(file, 32);
+  std::string prefix(std::min<size_t>(index_size, 10), '\0');
+  std::string why;
+  if (!inflate_into(compressed_index, prefix, Inflate::prefix, why)) {
+    fail(path, "corrupt migration bundle: cannot decompress its index (" + why + ")");
+  }
+  IndexReader size_reader(prefix, path);
+  const uint64_t size = size_reader.varint();
+  if (size > index_size - size_reader.position()) {
+    size_reader.corrupt("the graph part runs past the end of the index");
+  }
+  prefix.assign(size_reader.position() + size, '\0');
+  if (!inflate_into(compressed_index, prefix, Inflate::prefix, why)) {
+    fail(path, "corrupt migration bundle: cannot decompress its index (" + why + ")");
+  }
+  IndexReader in(prefix, path);
+  std::vector<BundleHead> heads;
+  if (!read_graph_part(in, &heads)) {
+    return std::nullopt;
+  }
+  return heads;
 }
 
 std::vector<Revision> load_bundle(const std::string& path)

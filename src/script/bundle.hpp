@@ -21,7 +21,12 @@
 //   ...           the index, compressed
 //   ...           the chunks, each compressed on its own
 //
-// The index holds every revision's header, in file-name order: file name
+// The index starts with the graph `lockstep bundle` built from the
+// revisions (graph::RevisionGraph, so every check the folder gets): a flag,
+// 0 when it did not build, else the heads in node order, each as the offset
+// of its entry and whether a revision depends on it. `heads` reads those
+// entries and nothing else. Then every revision's header, in file-name
+// order: file name
 // (or a flag when it is "<id>.sql"), id, parents (as indices of earlier
 // entries or ids), dependencies, branch labels, lint ignores, message, date,
 // transactional, the lines the sections start on, the sections' sizes and
@@ -48,6 +53,7 @@
 #include "script/revision_file.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +72,23 @@ std::string encode_bundle(const std::vector<Revision>& revisions);
 // `bytes`, which the revisions keep alive. Throws Error(usage) naming
 // bundle_path.
 std::vector<Revision> decode_bundle(std::string bytes, const std::string& bundle_path);
+
+// What `heads` prints of a head, from the graph a bundle stores.
+struct BundleHead {
+  std::string id;
+  std::vector<std::string> branch_labels;
+  size_t parents = 0;
+  bool has_dependents = false;  // a revision elsewhere depends on it: Alembic's "effective head"
+};
+
+// The heads of the bundle at `path`, in node order, as `lockstep bundle`
+// found them with graph::RevisionGraph, reading only their index entries
+// (no revision, graph or chunk is built). nullopt when `path` is not a
+// bundle file, or when its revisions did not make a graph (load it whole:
+// that says why, as the folder does). A damaged bundle is Error(usage), as
+// from load_bundle (its layout and CRC are checked the same way; only the
+// entries of the heads are read).
+std::optional<std::vector<BundleHead>> read_bundle_heads(const std::string& path);
 
 // Reads the bundle file at `path` (decode_bundle of its bytes).
 std::vector<Revision> load_bundle(const std::string& path);

@@ -147,6 +147,47 @@ TEST_CASE("every command reads a bundle as it reads the folder it came from", "[
   }
 }
 
+TEST_CASE("heads from a bundle is the graph lockstep bundle checked: markers as the folder's, its errors too",
+          "[bundle]")
+{
+  using lockstep::test::write_revision_file;
+  TempDir dir;
+  const std::string folder = dir.path() + "/migrations";
+  std::filesystem::create_directories(folder);
+  // b is a head another revision depends on, w a head that merges two.
+  write_revision_file(folder, "a", {}, "CREATE TABLE a (id int);", "DROP TABLE a;");
+  write_revision_file(folder, "b", {"a"}, "CREATE TABLE b (id int);", "DROP TABLE b;", {"Branch Labels: lab, other"});
+  write_revision_file(folder, "c", {"a"}, "CREATE TABLE c (id int);", "DROP TABLE c;", {"Depends On: lab"});
+  write_revision_file(folder, "x", {}, "CREATE TABLE x (id int);", "DROP TABLE x;");
+  write_revision_file(folder, "y", {"x"}, "CREATE TABLE y (id int);", "DROP TABLE y;");
+  write_revision_file(folder, "z", {"x"}, "CREATE TABLE z (id int);", "DROP TABLE z;");
+  write_revision_file(folder, "w", {"y", "z"}, "", "");
+  const std::string bundle = dir.path() + "/app.bundle";
+  REQUIRE(run_lockstep({"--migrations", folder, "bundle", bundle}).exit_code == 0);
+  const std::string expected = "b (lab) (other) (effective head)\nc (head)\nw (head) (mergepoint)\n";
+  for (const std::string& where : {folder, bundle}) {
+    RunResult heads = run_lockstep({"--migrations", where, "heads"});
+    INFO(where << ": " << heads.err);
+    CHECK(heads.exit_code == 0);
+    CHECK(heads.out == expected);
+  }
+
+  // A graph that does not build bundles all the same (the folder is what it
+  // is), and every command says why, from the bundle as from the folder.
+  write_revision_file(folder, "orphan", {"nosuch"}, "CREATE TABLE o (id int);", "DROP TABLE o;");
+  REQUIRE(run_lockstep({"--migrations", folder, "bundle", bundle}).exit_code == 0);
+  RunResult from_folder = run_lockstep({"--migrations", folder, "heads"});
+  RunResult from_bundle = run_lockstep({"--migrations", bundle, "heads"});
+  CHECK(from_folder.exit_code == 2);
+  CHECK(from_bundle.exit_code == 2);
+  CHECK_THAT(from_folder.err, ContainsSubstring("nosuch") && ContainsSubstring(folder + "/"));
+  std::string said = from_bundle.err;
+  for (size_t at = said.find(bundle); at != std::string::npos; at = said.find(bundle, at + folder.size())) {
+    said.replace(at, bundle.size(), folder);
+  }
+  CHECK(said.substr(said.find(' ')) == from_folder.err.substr(from_folder.err.find(' ')));  // past the timestamp
+}
+
 TEST_CASE("check replays a bundle into a scratch database like the folder", "[bundle]")
 {
   Example example;

@@ -16,6 +16,7 @@
 
 #include <zlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -136,9 +137,13 @@ std::string seal(uint32_t count, const std::string& compressed_index, uint32_t i
   return bytes + body;
 }
 
-std::string wrap(uint32_t count, const std::string& index, const std::vector<Chunk>& chunks = {})
+// `index` after a graph part that says "no graph" (1 byte: 0), unless
+// `graph` gives the part (its size first).
+std::string wrap(uint32_t count, const std::string& index, const std::vector<Chunk>& chunks = {},
+                 const std::string& graph = std::string("\x01\x00", 2))
 {
-  return seal(count, deflated(index), static_cast<uint32_t>(index.size()), chunks);
+  const std::string whole = graph + index;
+  return seal(count, deflated(whole), static_cast<uint32_t>(whole.size()), chunks);
 }
 
 // One revision's index entry: file "<id>.sql", no parents, lines 1; no
@@ -384,6 +389,64 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
       CHECK_THAT(e.what(), ContainsSubstring("/images/app.bundle") && ContainsSubstring("cannot decompress chunk 0"));
     }
   }
+}
+
+TEST_CASE("a bundle's heads are read from the graph it stores, without loading its revisions", "[script][bundle]")
+{
+  TempFolder folder;
+  write_sample(folder);
+  const std::string bundle = (folder.path() / "app.bundle").string();
+  script::write_bundle(folder.path().string(), bundle);
+  const auto heads = script::read_bundle_heads(bundle);
+  REQUIRE(heads.has_value());
+  REQUIRE(heads->size() == 1);
+  CHECK((*heads)[0].id == "merge");
+  CHECK((*heads)[0].branch_labels.empty());
+  CHECK((*heads)[0].parents == 2);
+  CHECK_FALSE((*heads)[0].has_dependents);
+
+  // Not a bundle: the caller loads the folder (or fails on the file) as before.
+  CHECK_FALSE(script::read_bundle_heads(folder.path().string()).has_value());
+  CHECK_FALSE(script::read_bundle_heads((folder.path() / "README.md").string()).has_value());
+  CHECK_FALSE(script::read_bundle_heads((folder.path() / "nowhere").string()).has_value());
+
+  // A graph that did not build is stored as such: the whole bundle is loaded then.
+  folder.write("0005_orphan.sql", "-- Revision ID: orphan\n-- Revises: nosuch\n\n-- +upgrade\n");
+  script::write_bundle(folder.path().string(), bundle);
+  CHECK_FALSE(script::read_bundle_heads(bundle).has_value());
+  CHECK(script::load_directory(bundle).size() == 5);
+}
+
+TEST_CASE("a damaged graph part fails as the rest of a damaged bundle does", "[script][bundle]")
+{
+  TempFolder folder;
+  const std::string path = (folder.path() / "app.bundle").string();
+  const auto heads_error = [&](const std::string& bytes) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+    try {
+      script::read_bundle_heads(path);
+    } catch (const Error& e) {
+      CHECK(e.code() == ExitCode::usage);
+      CHECK_THAT(e.what(), ContainsSubstring(path));
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // one head "a", no labels, one parent, no dependents: 1, 1, "a", 0, 1, 0
+  const std::string head_a("\x01\x01\x01" "a" "\x00\x01\x00", 7);
+  CHECK(heads_error(wrap(0, "", {}, "\x07" + head_a)).empty());
+  CHECK_THAT(heads_error(wrap(0, "xx", {}, "\x09" + head_a)), ContainsSubstring("not the size it says"));
+  CHECK_THAT(heads_error(wrap(0, "", {}, "\x70" + head_a)), ContainsSubstring("runs past the end of the index"));
+  CHECK_THAT(heads_error(wrap(0, "", {}, std::string("\x07\x01\x01\x01!\x00\x01\x00", 8))),
+             ContainsSubstring("not a revision id"));
+  CHECK_THAT(heads_error(wrap(0, "", {}, std::string("\x01\x02", 2))), ContainsSubstring("unknown graph flag"));
+  std::string flipped = wrap(0, "", {}, "\x07" + head_a);
+  flipped.back() = static_cast<char>(flipped.back() ^ 1);
+  CHECK_THAT(heads_error(flipped), ContainsSubstring("checksum does not match"));
+  CHECK_THAT(heads_error(flipped.substr(0, 30)), ContainsSubstring("truncated"));
 }
 
 TEST_CASE("a file that is not a bundle, where a folder is expected, is named", "[script][bundle]")
