@@ -11,7 +11,11 @@
    and from a bundle. Floors: for the folder, bench_floor.c (compiled here)
    opening, reading and closing the same files on as many threads as
    lockstep's loader; for the bundle, the no-op `lockstep version` plus the
-   time bench_floor takes to read the bundle file.
+   time bench_floor takes to read the bundle file. Planning prints 12 MB,
+   so a second floor for it: `lockstep version` plus bench_floor --plan
+   (read the bundle, inflate it, pass the same output bytes through one
+   64 KiB buffer to stdout): what printing those bytes costs at least,
+   however they are made.
 4. peak RSS (GNU time) of every lockstep measurement; the binary's size.
 5. the herd: 50 processes started at once with one revision pending, in
    each lock mode; ideal: the same 50 at head plus one process alone
@@ -134,7 +138,8 @@ def write_graph_file(folder, rid, parents):
 
 def compile_floor(work):
     binary = os.path.join(work, "bench_floor")
-    subprocess.run(["cc", "-O2", "-pthread", "-o", binary, os.path.join(REPO, "scripts", "bench_floor.c")], check=True)
+    subprocess.run(["cc", "-O2", "-pthread", "-o", binary, os.path.join(REPO, "scripts", "bench_floor.c"), "-lz"],
+                   check=True)
     return binary
 
 
@@ -364,6 +369,10 @@ def main():
         os.makedirs(graph)
         write_big_graph(graph, args.graph)
         graph_bundle = make_bundle(graph, os.path.join(work, "graph.bundle"), env)
+        plan_output = os.path.join(work, "plan.sql")  # what planning prints, for the floor of its bytes
+        with open(plan_output, "w") as f:
+            subprocess.run([LOCKSTEP, "--migrations", graph_bundle, "upgrade", "--sql", "base:heads"], check=True,
+                           env=env, stdout=f)
         graph_cmds = {}
         for source, where in (("folder", graph), ("bundle", graph_bundle)):
             graph_cmds.update({
@@ -374,8 +383,10 @@ def main():
             })
         graph_cmds["floor: bench_floor reads the folder"] = [floor, graph]
         graph_cmds["lockstep version"] = [LOCKSTEP, "version"]
+        graph_cmds["floor: bench_floor --plan"] = [floor, "--plan", graph_bundle, plan_output]
         graph_times = {k: [] for k in graph_cmds}
         graph_times["floor: lockstep version + read the bundle"] = []
+        graph_times["floor: lockstep version + the plan's bytes"] = []
         for rnd in range(args.rounds * 2 + 1):
             for k, cmd in graph_cmds.items():
                 ms = timed(cmd, env)
@@ -384,6 +395,8 @@ def main():
             if rnd > 0:
                 graph_times["floor: lockstep version + read the bundle"].append(
                     graph_times["lockstep version"][-1] + read_us(floor, graph_bundle) / 1000)
+                graph_times["floor: lockstep version + the plan's bytes"].append(
+                    graph_times["lockstep version"][-1] + graph_times["floor: bench_floor --plan"][-1])
 
         # 4. peak RSS of every lockstep measurement.
         server.reset("bench_l")
@@ -450,6 +463,11 @@ def main():
         row("3. %d, bundle: history" % g, graph_times["history, bundle"], bundle_floor)
         row("3. %d, bundle: plan (upgrade --sql base:heads)" % g, graph_times["plan (upgrade --sql base:heads), bundle"],
             bundle_floor, max_ratio=2.0)
+        bytes_floor = graph_times["floor: lockstep version + the plan's bytes"]
+        row("3. %d, bundle: version + inflate the bundle + write the plan's %.1f MB (floor)"
+            % (g, os.path.getsize(plan_output) / 1e6), bytes_floor)
+        row("3. %d, bundle: plan, against the floor of its bytes" % g,
+            graph_times["plan (upgrade --sql base:heads), bundle"], bytes_floor)
         for mode, (times, counts) in herds.items():
             label = "advisory lock" if mode == "advisory" else "lock_mode: lease"
             row("5. herd, %s: %d at head + 1 alone (ideal)" % (label, HERD_SIZE), times["ideal"])

@@ -3,6 +3,8 @@
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
+
 namespace lockstep::migrator {
 
 std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::vector<int>& nodes)
@@ -29,19 +31,29 @@ void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::S
   const graph::RevisionGraph& graph = catalog.graph();
   const script::Revision& rev = catalog.revision(step.node);
   const bool up = step.direction == graph::Direction::up;
-  const graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
-  std::vector<std::string_view> removed;
-  std::vector<std::string_view> added;
-  removed.reserve(rows.removed.size());
-  added.reserve(rows.added.size());
-  for (int n : rows.removed) {
-    removed.push_back(graph.id(n));
+  // graph::row_change's rows as ids, in lists kept from step to step: this
+  // runs for every step `--sql` prints, and allocates nothing once warm.
+  thread_local std::vector<std::string_view> removed;
+  thread_local std::vector<std::string_view> added;
+  removed.clear();
+  added.clear();
+  const auto absent = [](const std::vector<int>& rows, int node) {
+    return std::find(rows.begin(), rows.end(), node) == rows.end();
+  };
+  for (int n : step.rows_before) {
+    if (absent(step.rows_after, n)) {
+      removed.push_back(graph.id(n));
+    }
   }
-  for (int n : rows.added) {
-    added.push_back(graph.id(n));
+  for (int n : step.rows_after) {
+    if (absent(step.rows_before, n)) {
+      added.push_back(graph.id(n));
+    }
   }
   db::append_version_change(out, names, removed, added);
-  const std::string checksum = script::checksum_of(rev);
+  // A bundle stores the checksum; a file's is computed.
+  const std::string computed = rev.checksum.empty() ? script::upgrade_checksum(rev.upgrade_sql) : std::string();
+  const std::string_view checksum = rev.checksum.empty() ? std::string_view(computed) : rev.checksum.view();
   if (up) {
     db::append_record_applied(out, names,
                               {rev.id, rev.parents, rev.depends_on, rev.branch_labels, rev.message, checksum,

@@ -630,7 +630,7 @@ std::vector<Revision> read_index(std::string_view index, const std::string& path
     rev.checksum = LazyText(source, chunk, at, static_cast<uint32_t>(kChecksumSize));
     rev.upgrade_sql = LazyText(source, chunk, upgrade_at, upgrade_size);
     rev.downgrade_sql = LazyText(source, chunk, upgrade_at + upgrade_size, downgrade_size);
-    rev.facts = LazyText(source, chunk, upgrade_at + upgrade_size + downgrade_size, facts_size);
+    rev.facts_size = facts_size;  // stored right after the downgrade section (LazyText::next)
     offset = end;
     --left_in_chunk;
   }

@@ -53,6 +53,15 @@ public:
   size_t size() const { return m_size; }
   bool empty() const { return m_size == 0; }
 
+  // The `size` bytes stored right after this text in its source (a bundle
+  // keeps a revision's statement facts after its downgrade section); empty
+  // for text held in memory or when `size` is 0. Reads nothing.
+  LazyText next(uint32_t size) const
+  {
+    return m_source != nullptr && size > 0 ? LazyText(m_source, m_where.at.chunk, m_where.at.offset + m_size, size)
+                                           : LazyText();
+  }
+
   friend bool operator==(const LazyText& a, std::string_view b) { return a.view() == b; }
   friend bool operator!=(const LazyText& a, std::string_view b) { return a.view() != b; }
 

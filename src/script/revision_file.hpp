@@ -34,6 +34,10 @@ struct Revision {
   std::string message;
   std::string create_date;
   bool transactional = true;
+  // The size of both sections' statement facts (script/statement_facts),
+  // when a bundle stores them right after the downgrade section; else 0.
+  // (Here, in the padding after `transactional`, a revision grows by nothing.)
+  uint32_t facts_size = 0;
 
   LazyText upgrade_sql;       // the section's text, verbatim (a bundle's is inflated on first read)
   LazyText downgrade_sql;
@@ -41,7 +45,6 @@ struct Revision {
   int downgrade_line = 0;
   std::string path;           // where it was read from; empty for revisions known only to the database
   LazyText checksum;          // upgrade_checksum(upgrade_sql) when the loader has it (a bundle does); else empty
-  LazyText facts;             // both sections' statement facts, encoded, when a bundle stores them (script/statement_facts)
 
   // An empty downgrade (nothing but blanks and comments) makes a revision
   // irreversible, unless its upgrade is empty too (a merge, say).

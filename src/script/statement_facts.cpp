@@ -144,10 +144,11 @@ SectionFacts analyze_section(std::string_view sql)
 
 SectionFacts facts_of(const Revision& rev, bool upgrade)
 {
-  if (rev.facts.empty()) {
+  const LazyText stored = rev.downgrade_sql.next(rev.facts_size);
+  if (stored.empty()) {
     return analyze_section(upgrade ? rev.upgrade_sql.view() : rev.downgrade_sql.view());
   }
-  FactsReader in(rev.facts.view(), rev);
+  FactsReader in(stored.view(), rev);
   SectionFacts up = in.section(rev.upgrade_sql.size());
   if (upgrade) {
     return up;

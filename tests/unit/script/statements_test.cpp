@@ -207,17 +207,36 @@ TEST_CASE("statement facts: a syntax error reads as split_statements says it", "
   }
 }
 
-TEST_CASE("statement facts survive their encoding", "[script][statements]")
+namespace {
+
+// One chunk of text, as a bundle's chunk holds a revision's sections and facts.
+class OneChunk final : public script::TextSource {
+public:
+  explicit OneChunk(std::string text) : m_text(std::move(text)) {}
+  std::string_view chunk(uint32_t) const override { return m_text; }
+
+private:
+  std::string m_text;
+};
+
+} // namespace
+
+TEST_CASE("statement facts survive their encoding, read from right after the downgrade section",
+          "[script][statements]")
 {
+  const std::string up_sql = "CREATE TABLE t (a int);\nVACUUM t;\n";
+  const std::string down_sql = "DROP TABLE t;\nDROP TABLE;";  // does not parse
+  const auto up = script::analyze_section(up_sql);
+  const auto down = script::analyze_section(down_sql);
+  const std::string derived = script::encode_facts(up, down);
+  const OneChunk chunk(up_sql + down_sql + derived);
   script::Revision rev;
   rev.id = "a";
   rev.path = "x/a.sql";
-  rev.upgrade_sql = "CREATE TABLE t (a int);\nVACUUM t;\n";
-  rev.downgrade_sql = "DROP TABLE t;\nDROP TABLE;";  // does not parse
-  const auto up = script::analyze_section(rev.upgrade_sql.view());
-  const auto down = script::analyze_section(rev.downgrade_sql.view());
-  const std::string derived = script::encode_facts(up, down);
-  rev.facts = derived;
+  rev.upgrade_sql = script::LazyText(&chunk, 0, 0, static_cast<uint32_t>(up_sql.size()));
+  rev.downgrade_sql =
+    script::LazyText(&chunk, 0, static_cast<uint32_t>(up_sql.size()), static_cast<uint32_t>(down_sql.size()));
+  rev.facts_size = static_cast<uint32_t>(derived.size());
   const auto stored_up = script::facts_of(rev, true);
   const auto stored_down = script::facts_of(rev, false);
   CHECK(script::encode_facts(stored_up, stored_down) == derived);
@@ -226,4 +245,11 @@ TEST_CASE("statement facts survive their encoding", "[script][statements]")
   CHECK(stored_up.statements[1].line == 1);
   CHECK_FALSE(stored_down.parses);
   CHECK(stored_down.syntax_error == down.syntax_error);
+
+  // Held in memory (a folder's revision), there is nothing after the section: the facts are derived.
+  script::Revision file;
+  file.upgrade_sql = up_sql;
+  file.downgrade_sql = down_sql;
+  file.facts_size = static_cast<uint32_t>(derived.size());
+  CHECK(script::encode_facts(script::facts_of(file, true), script::facts_of(file, false)) == derived);
 }
