@@ -3,7 +3,6 @@
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
-#include <algorithm>
 
 namespace lockstep::migrator {
 
@@ -25,32 +24,26 @@ void require_buildable(const Catalog& catalog, const graph::Step& step)
   }
 }
 
-void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::Step& step, const db::StateNames& names,
-                        const std::string& run_by)
+void append_bookkeeping(std::string& out, const Catalog& catalog, int node, graph::Direction direction,
+                        const int* removed, size_t removed_count, const int* added, size_t added_count,
+                        const db::StateNames& names, const std::string& run_by)
 {
   const graph::RevisionGraph& graph = catalog.graph();
-  const script::Revision& rev = catalog.revision(step.node);
-  const bool up = step.direction == graph::Direction::up;
-  // graph::row_change's rows as ids, in lists kept from step to step: this
-  // runs for every step `--sql` prints, and allocates nothing once warm.
-  thread_local std::vector<std::string_view> removed;
-  thread_local std::vector<std::string_view> added;
-  removed.clear();
-  added.clear();
-  const auto absent = [](const std::vector<int>& rows, int node) {
-    return std::find(rows.begin(), rows.end(), node) == rows.end();
-  };
-  for (int n : step.rows_before) {
-    if (absent(step.rows_after, n)) {
-      removed.push_back(graph.id(n));
-    }
+  const script::Revision& rev = catalog.revision(node);
+  const bool up = direction == graph::Direction::up;
+  // The rows as ids, in lists kept from call to call: this runs for every
+  // step `--sql` prints, and allocates nothing once warm.
+  thread_local std::vector<std::string_view> removed_ids;
+  thread_local std::vector<std::string_view> added_ids;
+  removed_ids.clear();
+  added_ids.clear();
+  for (size_t i = 0; i < removed_count; ++i) {
+    removed_ids.push_back(graph.id(removed[i]));
   }
-  for (int n : step.rows_after) {
-    if (absent(step.rows_before, n)) {
-      added.push_back(graph.id(n));
-    }
+  for (size_t i = 0; i < added_count; ++i) {
+    added_ids.push_back(graph.id(added[i]));
   }
-  db::append_version_change(out, names, removed, added);
+  db::append_version_change(out, names, removed_ids, added_ids);
   // A bundle stores the checksum; a file's is computed.
   const std::string computed = rev.checksum.empty() ? script::upgrade_checksum(rev.upgrade_sql) : std::string();
   const std::string_view checksum = rev.checksum.empty() ? std::string_view(computed) : rev.checksum.view();
@@ -64,6 +57,14 @@ void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::S
   }
   db::append_history(out, names, rev.id, up ? db::Direction::up : db::Direction::down, checksum, run_by,
                      up ? db::Outcome::applied : db::Outcome::reverted);
+}
+
+void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::Step& step, const db::StateNames& names,
+                        const std::string& run_by)
+{
+  const graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
+  append_bookkeeping(out, catalog, step.node, step.direction, rows.removed.data(), rows.removed.size(),
+                     rows.added.data(), rows.added.size(), names, run_by);
 }
 
 namespace {
@@ -124,16 +125,16 @@ db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const 
   return build(catalog, step, names, run_by, &facts);
 }
 
-void append_description(std::string& out, const Catalog& catalog, const graph::Step& step)
+void append_description(std::string& out, const Catalog& catalog, int node, graph::Direction direction)
 {
-  const script::Revision& rev = catalog.revision(step.node);
+  const script::Revision& rev = catalog.revision(node);
   const auto parents = [&] {
     for (size_t i = 0; i < rev.parents.size(); ++i) {
       out += i > 0 ? ", " : "";
       out += rev.parents[i];
     }
   };
-  if (step.direction == graph::Direction::up) {
+  if (direction == graph::Direction::up) {
     out += "Running upgrade ";
     parents();
     out += " -> ";
@@ -153,7 +154,7 @@ void append_description(std::string& out, const Catalog& catalog, const graph::S
 std::string describe_step(const Catalog& catalog, const graph::Step& step)
 {
   std::string text;
-  append_description(text, catalog, step);
+  append_description(text, catalog, step.node, step.direction);
   return text;
 }
 

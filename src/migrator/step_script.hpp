@@ -36,10 +36,15 @@ void require_buildable(const Catalog& catalog, const graph::Step& step);
 // writes it for every step of a plan.
 void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::Step& step, const db::StateNames& names,
                         const std::string& run_by);
+// The same, from the step's node, direction and version-row change
+// (graph::row_change's nodes): what a plan kept compact needs.
+void append_bookkeeping(std::string& out, const Catalog& catalog, int node, graph::Direction direction,
+                        const int* removed, size_t removed_count, const int* added, size_t added_count,
+                        const db::StateNames& names, const std::string& run_by);
 
 // Alembic's log line: "Running upgrade a, b -> c, message".
 std::string describe_step(const Catalog& catalog, const graph::Step& step);
-void append_description(std::string& out, const Catalog& catalog, const graph::Step& step);
+void append_description(std::string& out, const Catalog& catalog, int node, graph::Direction direction);
 
 std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::vector<int>& nodes);
 
