@@ -4,7 +4,12 @@
 
 namespace lockstep::graph {
 
-std::vector<Step> plan(const RevisionGraph& graph, const NodeSet& from, const NodeSet& to)
+namespace {
+
+// The steps from `from` to `to`, each handed to `emit(node, direction,
+// rows_before, rows_after)` as it is planned.
+template <typename Emit>
+void plan_into(const RevisionGraph& graph, const NodeSet& from, const NodeSet& to, Emit emit)
 {
   std::vector<int> removals;
   std::vector<int> additions;
@@ -22,8 +27,6 @@ std::vector<Step> plan(const RevisionGraph& graph, const NodeSet& from, const No
   // incrementally instead of recomputing over the whole set per step.
   NodeSet applied = from;
   std::vector<int> rows = graph.tips(applied);
-  std::vector<Step> steps;
-  steps.reserve(removals.size() + additions.size());
 
   auto covered = [&](int node) {
     for (int c : graph.children(node)) {
@@ -44,8 +47,9 @@ std::vector<Step> plan(const RevisionGraph& graph, const NodeSet& from, const No
     return out;
   };
 
+  std::vector<int> before;
   for (int node : removals) {
-    Step step{node, Direction::down, rows, {}};
+    before = rows;
     applied[node] = 0;
     rows.erase(std::remove(rows.begin(), rows.end(), node), rows.end());
     for (int up : needed_of(node)) {
@@ -54,11 +58,10 @@ std::vector<Step> plan(const RevisionGraph& graph, const NodeSet& from, const No
       }
     }
     std::sort(rows.begin(), rows.end());
-    step.rows_after = rows;
-    steps.push_back(std::move(step));
+    emit(node, Direction::down, before, rows);
   }
   for (int node : additions) {
-    Step step{node, Direction::up, rows, {}};
+    before = rows;
     applied[node] = 1;
     std::vector<int> up = needed_of(node);
     rows.erase(std::remove_if(rows.begin(), rows.end(),
@@ -66,25 +69,63 @@ std::vector<Step> plan(const RevisionGraph& graph, const NodeSet& from, const No
                rows.end());
     rows.push_back(node);
     std::sort(rows.begin(), rows.end());
-    step.rows_after = rows;
-    steps.push_back(std::move(step));
+    emit(node, Direction::up, before, rows);
   }
+}
+
+// Calls removed(r) for each row of `before` not in `after`, then added(r)
+// for each of `after` not in `before`.
+template <typename Removed, typename Added>
+void each_row_change(const std::vector<int>& before, const std::vector<int>& after, Removed removed, Added added)
+{
+  for (int r : before) {
+    if (std::find(after.begin(), after.end(), r) == after.end()) {
+      removed(r);
+    }
+  }
+  for (int r : after) {
+    if (std::find(before.begin(), before.end(), r) == before.end()) {
+      added(r);
+    }
+  }
+}
+
+} // namespace
+
+std::vector<Step> plan(const RevisionGraph& graph, const NodeSet& from, const NodeSet& to)
+{
+  std::vector<Step> steps;
+  plan_into(graph, from, to, [&](int node, Direction direction, const std::vector<int>& before,
+                                 const std::vector<int>& after) { steps.push_back({node, direction, before, after}); });
   return steps;
+}
+
+CompactPlan plan_compact(const RevisionGraph& graph, const NodeSet& from, const NodeSet& to)
+{
+  CompactPlan plan;
+  plan_into(graph, from, to, [&](int node, Direction direction, const std::vector<int>& before,
+                                 const std::vector<int>& after) {
+    CompactStep step{node, direction, static_cast<uint32_t>(plan.row_nodes.size()), 0, 0};
+    each_row_change(
+      before, after,
+      [&](int r) {
+        plan.row_nodes.push_back(r);
+        ++step.removed;
+      },
+      [&](int r) {
+        plan.row_nodes.push_back(r);
+        ++step.added;
+      });
+    plan.steps.push_back(step);
+  });
+  return plan;
 }
 
 RowChange row_change(const std::vector<int>& before, const std::vector<int>& after)
 {
   RowChange change;
-  for (int r : before) {
-    if (std::find(after.begin(), after.end(), r) == after.end()) {
-      change.removed.push_back(r);
-    }
-  }
-  for (int r : after) {
-    if (std::find(before.begin(), before.end(), r) == before.end()) {
-      change.added.push_back(r);
-    }
-  }
+  each_row_change(
+    before, after, [&](int r) { change.removed.push_back(r); }, [&](int r) { change.added.push_back(r); });
   return change;
 }
 

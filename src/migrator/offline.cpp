@@ -32,35 +32,15 @@ void render(const Catalog& files, Kind kind, const std::string& range, const db:
   graph::NodeSet applied = from.empty() ? nothing : graph.ancestors(base_resolver.nodes(from));
   graph::TargetResolver resolver(graph, applied);
   graph::NodeSet goal = kind == Kind::upgrade ? resolver.upgrade_goal(to) : resolver.downgrade_goal(to);
-  // The plan, kept compact: each step's node, direction and version-row
-  // change, then the steps themselves let go (10,000 of them hold two row
-  // lists each) before the check inflates the SQL.
-  struct Planned {
-    int node;
-    graph::Direction direction;
-    uint32_t rows;  // removed then added nodes, at this offset of `row_nodes`
-    uint32_t removed;
-    uint32_t added;
-  };
-  std::vector<Planned> plan;
-  std::vector<int> row_nodes;
-  {
-    const std::vector<graph::Step> steps = graph::plan(graph, applied, goal);
-    plan.reserve(steps.size());
-    for (const auto& step : steps) {
-      const graph::RowChange change = graph::row_change(step.rows_before, step.rows_after);
-      plan.push_back({step.node, step.direction, static_cast<uint32_t>(row_nodes.size()),
-                      static_cast<uint32_t>(change.removed.size()), static_cast<uint32_t>(change.added.size())});
-      row_nodes.insert(row_nodes.end(), change.removed.begin(), change.removed.end());
-      row_nodes.insert(row_nodes.end(), change.added.begin(), change.added.end());
-    }
-  }
+  // The plan kept compact (graph::plan_compact): 10,000 steps would hold
+  // two row lists each.
+  const graph::CompactPlan plan = graph::plan_compact(graph, applied, goal);
 
   // Everything that can fail is checked before the first line is written,
   // by the rules the online path applies (migrator/plan_check), without
   // building any step's text (a bundle's revisions carry their statement
   // facts, so this parses nothing).
-  for (const auto& step : plan) {
+  for (const auto& step : plan.steps) {
     graph::Step rules;
     rules.node = step.node;
     rules.direction = step.direction;
@@ -88,7 +68,7 @@ void render(const Catalog& files, Kind kind, const std::string& range, const db:
     text += "\n";
   }
   const db::StateNames state_names(names);
-  for (const auto& step : plan) {
+  for (const auto& step : plan.steps) {
     const script::Revision& rev = files.revision(step.node);
     text += "-- ";
     append_description(text, files, step.node, step.direction);
@@ -107,7 +87,7 @@ void render(const Catalog& files, Kind kind, const std::string& range, const db:
     if (!rev.transactional) {
       text += "BEGIN;\n\n";
     }
-    const int* rows = row_nodes.data() + step.rows;
+    const int* rows = plan.row_nodes.data() + step.rows;
     append_bookkeeping(text, files, step.node, step.direction, rows, step.removed, rows + step.removed, step.added,
                        state_names, run_by);
     text += "\nCOMMIT;\n\n";
@@ -115,7 +95,7 @@ void render(const Catalog& files, Kind kind, const std::string& range, const db:
       flush();
     }
   }
-  if (plan.empty()) {
+  if (plan.steps.empty()) {
     text += "-- nothing to do\n";
   }
   flush();

@@ -244,3 +244,32 @@ TEST_CASE("row changes: what to delete and what to insert", "[graph][planner]")
     CHECK(change.added == row.added);
   }
 }
+
+TEST_CASE("a compact plan is the plan: the same steps, each with its row change", "[graph][planner]")
+{
+  const std::vector<std::string> graphs[] = {
+    project_graph(),
+    branches_graph(),
+    {"a:", "b: a", "c: a", "d: a", "m: b c d", "n: m | x", "x:"},
+  };
+  for (const auto& lines : graphs) {
+    RevisionGraph g = build(lines);
+    const std::vector<NodeSet> sets = closed_sets(g);
+    for (const auto& from : sets) {
+      for (const auto& to : sets) {
+        const std::vector<Step> steps = plan(g, from, to);
+        const CompactPlan compact = plan_compact(g, from, to);
+        REQUIRE(compact.steps.size() == steps.size());
+        for (size_t i = 0; i < steps.size(); ++i) {
+          const CompactStep& c = compact.steps[i];
+          CHECK(c.node == steps[i].node);
+          CHECK(c.direction == steps[i].direction);
+          const RowChange change = row_change(steps[i].rows_before, steps[i].rows_after);
+          const int* rows = compact.row_nodes.data() + c.rows;
+          CHECK(std::vector<int>(rows, rows + c.removed) == change.removed);
+          CHECK(std::vector<int>(rows + c.removed, rows + c.removed + c.added) == change.added);
+        }
+      }
+    }
+  }
+}
