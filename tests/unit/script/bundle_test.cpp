@@ -85,9 +85,18 @@ void put_le(std::string& bytes, size_t offset, uint64_t value, int width)
   }
 }
 
+// CRC-32C (Castagnoli), bit by bit: the bundle's checksum, computed here
+// independently of the reader's.
 uint32_t crc(const std::string& bytes)
 {
-  return static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char byte : bytes) {
+    c ^= byte;
+    for (int k = 0; k < 8; ++k) {
+      c = (c & 1) != 0 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    }
+  }
+  return ~c;
 }
 
 std::string le32(uint32_t v)
@@ -389,6 +398,19 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
       CHECK_THAT(e.what(), ContainsSubstring("/images/app.bundle") && ContainsSubstring("cannot decompress chunk 0"));
     }
   }
+}
+
+TEST_CASE("a bundle's checksum is CRC-32C of everything after its header", "[script][bundle]")
+{
+  REQUIRE(crc("123456789") == 0xE3069283u);  // the check value of CRC-32C
+  TempFolder folder;
+  write_sample(folder);
+  const std::string bytes = script::encode_bundle(script::load_directory(folder.path().string()));
+  const uint32_t stored = static_cast<uint32_t>(static_cast<unsigned char>(bytes[40])) |
+                          static_cast<uint32_t>(static_cast<unsigned char>(bytes[41])) << 8 |
+                          static_cast<uint32_t>(static_cast<unsigned char>(bytes[42])) << 16 |
+                          static_cast<uint32_t>(static_cast<unsigned char>(bytes[43])) << 24;
+  CHECK(stored == crc(bytes.substr(44)));
 }
 
 TEST_CASE("a bundle's heads are read from the graph it stores, without loading its revisions", "[script][bundle]")
