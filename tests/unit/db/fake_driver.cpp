@@ -48,10 +48,17 @@ db::DatabaseState FakeDriver::read_state()
   return state;
 }
 
-std::vector<db::AppliedRecord> FakeDriver::read_applied(const std::vector<std::string>&)
+std::vector<db::AppliedRecord> FakeDriver::read_applied(const std::vector<std::string>& revisions)
 {
   m_db->record("read_applied");
-  return {};
+  Lock lock(m_db->mutex);
+  std::vector<db::AppliedRecord> out;
+  for (const auto& record : m_db->applied) {
+    if (std::find(revisions.begin(), revisions.end(), record.revision) != revisions.end()) {
+      out.push_back(record);
+    }
+  }
+  return out;
 }
 
 void FakeDriver::create_tables()
