@@ -20,7 +20,6 @@
 
 namespace lockstep::db {
 
-
 Session::Session(const ConnectionTarget& target, TableNames names, std::chrono::milliseconds connect_timeout)
   : m_target(target), m_names(std::move(names)), m_connect_timeout(connect_timeout)
 {

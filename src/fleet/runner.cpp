@@ -1,6 +1,6 @@
 #include "fleet/runner.hpp"
 
-#include "db/session.hpp"
+#include "db/driver.hpp"
 #include "fleet/connections.hpp"
 #include "fleet/rollout.hpp"
 #include "fleet/targets.hpp"
@@ -64,9 +64,9 @@ Result run_one(const Target& target, const std::vector<script::Revision>& files,
   const auto started = Clock::now();
   std::unique_ptr<migrator::Migrator> m;
   try {
-    auto session = std::make_unique<db::Session>(target.connection, migrator::table_names_of(target.config),
-                                                 target.config.connect_timeout);
-    m = std::make_unique<migrator::Migrator>(target.config, files, std::move(session));
+    m = std::make_unique<migrator::Migrator>(target.config, files,
+                                             db::connect_postgres(target.connection, migrator::table_names_of(target.config),
+                                                                  target.config.connect_timeout));
     migrator::RunOptions options;
     options.ignore_checksums = request.ignore_checksums;
     auto take = [&r](const migrator::Outcome& outcome, const char* changed) {

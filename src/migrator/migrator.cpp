@@ -1,6 +1,5 @@
 #include "migrator/migrator.hpp"
 
-
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
 #include "migrator/lock.hpp"
@@ -177,7 +176,6 @@ Snapshot Migrator::snapshot()
 {
   return read();
 }
-
 
 Outcome Migrator::upgrade(const std::string& target, const RunOptions& options)
 {
