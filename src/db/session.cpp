@@ -129,7 +129,7 @@ try {
     } else if (kind == 'a') {
       state.checksums[row[1].c_str()] = text_of(row[2]);
     } else {
-      state.dirty = DirtyState{text_of(row[1]), text_of(row[2]), text_of(row[3]),
+      state.dirty = DirtyState{text_of(row[1]), direction_named(text_of(row[2])), text_of(row[3]),
                                text_of(row[4]), text_of(row[5]), text_of(row[6])};
     }
   }

@@ -197,7 +197,7 @@ void FakeDriver::run_step(const db::StepBatch& step, const db::RunLimits&)
     const std::string where = step.location + ":" + std::to_string(statement.line);
     if (!step.transactional) {
       m_db->state.dirty =
-        db::DirtyState{step.revision, db::to_string(step.direction), where, "division by zero", "now", step.run_by};
+        db::DirtyState{step.revision, step.direction, where, "division by zero", "now", step.run_by};
     }
     throw Error(ExitCode::migration_failed,
                 "revision " + step.revision + " failed at " + where + ": division by zero (SQLSTATE 22012)",
