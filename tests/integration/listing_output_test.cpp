@@ -1,12 +1,12 @@
-// What `history`, `current` and `branches` print, byte for byte, against a
-// transcript kept in tests/integration/golden/listings.txt: every listing
-// (plain, --verbose, -r ranges, without and with a database at three states)
-// on one graph with branch points, a merge, two roots, branch labels,
-// dependencies (an effective head, a revision current only through one), a
-// non-transactional and an irreversible revision, and a revision only the
-// database remembers. The transcript was captured before the listings moved
-// from the CLI into migrator/listing, so it guards that their output stays
-// the same. LOCKSTEP_UPDATE_GOLDEN=1 rewrites it (then read the diff).
+// What `history`, `current`, `branches`, `show` and `status` print, byte for
+// byte, against a transcript kept in tests/integration/golden/listings.txt:
+// every listing (plain, --verbose, -r ranges, without and with a database at
+// three states) on one graph with branch points, a merge, two roots, branch
+// labels, dependencies (an effective head, a revision current only through
+// one), a non-transactional and an irreversible revision, and a revision only
+// the database remembers. The transcript was captured from the CLI before
+// these listings moved into migrator/listing, so it guards that their output
+// stays the same. LOCKSTEP_UPDATE_GOLDEN=1 rewrites it (then read the diff).
 
 #include "support/test_env.hpp"
 
@@ -88,12 +88,15 @@ public:
     }
     if (online) {
       for (const auto& args : std::vector<std::vector<std::string>>{
-             {"current"}, {"current", "--verbose"}, {"history", "-r", "current:"}, {"history", "-r", ":current"}}) {
+             {"current"}, {"current", "--verbose"}, {"history", "-r", "current:"}, {"history", "-r", ":current"},
+             {"status"}}) {
         run(state, online, args);
       }
     } else {
-      run(state, online, {"branches"});
-      run(state, online, {"branches", "--verbose"});
+      for (const auto& args : std::vector<std::vector<std::string>>{
+             {"branches"}, {"branches", "--verbose"}, {"show", "a2"}, {"show", "heads"}, {"show", "reporting@head"}}) {
+        run(state, online, args);
+      }
     }
   }
 
