@@ -3,14 +3,11 @@
 #include "authoring/new_revision.hpp"
 #include "cli/format.hpp"
 #include "db/client_version.hpp"
-#include "graph/planner.hpp"
-#include "graph/targets.hpp"
 #include "lint/lint.hpp"
 #include "migrator/listing.hpp"
 #include "migrator/migrator.hpp"
 #include "migrator/offline.hpp"
 #include "migrator/schema_check.hpp"
-#include "migrator/step_script.hpp"
 #include "migrator/validate.hpp"
 #include "script/bundle.hpp"
 #include "script/directory.hpp"
@@ -173,9 +170,7 @@ int cmd_branches(const config::Config& config, const Options& options, std::ostr
 int cmd_show(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   const migrator::Catalog& catalog = load_catalog(config);
-  graph::NodeSet none = catalog.graph().empty_set();
-  graph::TargetResolver resolver(catalog.graph(), none);
-  for (int node : resolver.nodes(options.target)) {
+  for (int node : migrator::shown(catalog, options.target)) {
     out << verbose_block(catalog, node, nullptr);
   }
   return 0;
@@ -194,19 +189,17 @@ int cmd_stamp(const config::Config& config, const Options& options, std::ostream
 int cmd_status(const config::Config& config, const Options&, std::ostream& out, report::RunSummary& summary)
 {
   migrator::Migrator m = open_migrator(config);
-  migrator::Snapshot snap = m.snapshot();
-  const graph::RevisionGraph& graph = snap.catalog.graph();
-  std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
-  summary.from = summary.to = snap.rows;
-  out << "Current: " << rows_text(snap.rows) << "\n";
-  out << "Heads:   " << rows_text(migrator::ids_of(graph, graph.heads())) << "\n";
-  if (pending.empty()) {
+  const migrator::Status status = migrator::status(m);
+  summary.from = summary.to = status.pending.rows();
+  out << "Current: " << rows_text(status.pending.rows()) << "\n";
+  out << "Heads:   " << rows_text(status.heads) << "\n";
+  if (status.pending.nodes().empty()) {
     out << "Up to date.\n";
     return 0;
   }
-  out << pending.size() << " pending revision(s):\n";
-  for (const auto& step : pending) {
-    out << "  " << history_line(snap.catalog, step.node, nullptr) << "\n";
+  out << status.pending.nodes().size() << " pending revision(s):\n";
+  for (int node : status.pending.nodes()) {
+    out << "  " << history_line(status.pending.catalog(), node, nullptr) << "\n";
   }
   return static_cast<int>(ExitCode::not_at_head);
 }

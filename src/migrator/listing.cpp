@@ -1,6 +1,7 @@
 #include "migrator/listing.hpp"
 
 #include "graph/targets.hpp"
+#include "migrator/step_script.hpp"
 
 namespace lockstep::migrator {
 
@@ -80,6 +81,23 @@ std::vector<Branchpoint> branchpoints(const Catalog& catalog)
     }
   }
   return out;
+}
+
+std::vector<int> shown(const Catalog& catalog, const std::string& target)
+{
+  const graph::NodeSet none = catalog.graph().empty_set();
+  return graph::TargetResolver(catalog.graph(), none).nodes(target);
+}
+
+Status status(Migrator& migrator)
+{
+  Snapshot snap = migrator.snapshot();
+  std::vector<int> pending;
+  for (const graph::Step& step : plan_to(snap, graph::Direction::up, "heads")) {
+    pending.push_back(step.node);
+  }
+  std::vector<std::string> heads = ids_of(snap.catalog.graph(), snap.catalog.graph().heads());
+  return {Listing(std::move(snap), std::move(pending)), std::move(heads)};
 }
 
 } // namespace lockstep::migrator

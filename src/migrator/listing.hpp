@@ -1,4 +1,4 @@
-// What `history`, `current` and `branches` show, as data the CLI prints:
+// What `history`, `current`, `branches`, `show` and `status` show, as data the CLI prints:
 // which revisions, in which order, and which of them the database's version
 // rows mark "(current)". The selection and the order are made here, once;
 // the CLI maps its options, makes one call and formats each entry
@@ -12,6 +12,9 @@
 //   current    as Alembic's: the version rows and the revisions current
 //              through a dependency (graph::RevisionGraph::branch_heads).
 //   branches   every branch point, parents first, with its children.
+//   show       the revisions a target names, on the files alone.
+//   status     where the database is, the heads, and what `upgrade heads`
+//              would run, in the order it would run it (migrator::plan_to).
 #pragma once
 
 #include "graph/revision_graph.hpp"
@@ -65,5 +68,17 @@ struct Branchpoint {
 };
 // `branches`: in topological order (parents first).
 std::vector<Branchpoint> branchpoints(const Catalog& catalog);
+
+// `show TARGET`: the revisions Alembic's grammar resolves TARGET to on the
+// files, nothing applied (`heads` names every head). Error(usage) as for any
+// target that does not resolve.
+std::vector<int> shown(const Catalog& catalog, const std::string& target);
+
+struct Status {
+  Listing pending;                 // what `upgrade heads` would run, in order; rows() is where the database is
+  std::vector<std::string> heads;  // the ids of every head
+};
+// `status`: reads the database (never locks).
+Status status(Migrator& migrator);
 
 } // namespace lockstep::migrator

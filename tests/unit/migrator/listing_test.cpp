@@ -218,3 +218,43 @@ TEST_CASE("branches lists each branch point, parents first, with its children", 
   CHECK(id_set(catalog, points[1].children) == std::set<std::string>{"b2", "b3"});
   CHECK(lockstep::migrator::branchpoints(Catalog({rev("a1", {}), rev("a2", {"a1"})})).empty());
 }
+
+TEST_CASE("show resolves a target on the files alone", "[listing]")
+{
+  Catalog catalog(graph_files());
+  CHECK(ids(catalog, lockstep::migrator::shown(catalog, "a2")) == std::vector<std::string>{"a2"});
+  CHECK(id_set(catalog, lockstep::migrator::shown(catalog, "heads")) == std::set<std::string>{"c1", "m", "r2"});
+  CHECK(ids(catalog, lockstep::migrator::shown(catalog, "reporting@head")) == std::vector<std::string>{"r2"});
+  try {
+    lockstep::migrator::shown(catalog, "zz");
+    FAIL("an unknown revision was shown");
+  } catch (const lockstep::Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+  }
+}
+
+TEST_CASE("status lists what upgrade heads would run, in its order, with the rows and the heads", "[listing]")
+{
+  Database d;
+  d.at({"b1"}, {"a1", "a2", "b1"});
+  Migrator m = d.migrator();
+  lockstep::migrator::Status s = lockstep::migrator::status(m);
+  CHECK(s.pending.rows() == std::vector<std::string>{"b1"});
+  CHECK(std::set<std::string>(s.heads.begin(), s.heads.end()) == std::set<std::string>{"c1", "m", "r2"});
+  const std::vector<std::string> pending = ids(s.pending.catalog(), s.pending.nodes());
+  CHECK(std::set<std::string>(pending.begin(), pending.end()) ==
+        std::set<std::string>{"a3", "b2", "m", "c1", "r1", "r2"});
+  // Parents and dependencies first, as upgrade runs them.
+  auto at = [&](const std::string& id) { return std::find(pending.begin(), pending.end(), id) - pending.begin(); };
+  CHECK(at("a3") < at("m"));
+  CHECK(at("b2") < at("m"));
+  CHECK(at("c1") < at("r2"));
+  CHECK(at("r1") < at("r2"));
+  auto calls = d.db->calls_so_far();
+  CHECK(std::count(calls.begin(), calls.end(), "try_lock") == 0);
+
+  Database done;
+  done.at({"m", "r2"}, {"a1", "a2", "a3", "b1", "b2", "c1", "m", "r1", "r2"});
+  Migrator at_heads = done.migrator();
+  CHECK(lockstep::migrator::status(at_heads).pending.nodes().empty());
+}
