@@ -79,6 +79,7 @@ function(lockstep_layer folder)
   list(JOIN L_EXPOSES " " exposes_line)
   list(JOIN L_USES " " uses_line)
   list(JOIN L_ALLOW " " reserved)
+  file(REMOVE_RECURSE ${LOCKSTEP_STUB_ROOT}/private/${folder})  # a header no longer listed loses its stub
   foreach(header IN LISTS L_PRIVATE_HEADERS)
     if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/${folder}/${header})
       message(FATAL_ERROR "lockstep_layer(${folder}): PRIVATE_HEADERS names ${header}, which src/${folder}/ does not have")
