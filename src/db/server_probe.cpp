@@ -61,7 +61,7 @@ try {
     ") ORDER BY 1"));
   return h;
 } catch (...) {
-  m_session->fail("reading the server's free connections");
+  m_session->fail("reading the server's free connections", false);
 }
 
 std::vector<std::string> ServerProbe::schemas_like(const std::string& pattern)
@@ -82,7 +82,7 @@ try {
   }
   return values;
 } catch (...) {
-  m_session->fail(doing);
+  m_session->fail(doing, false);
 }
 
 } // namespace lockstep::db

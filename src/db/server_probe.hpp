@@ -8,8 +8,10 @@
 // (retries until `connect_timeout`, then Error(unreachable)) and closed when
 // it is destroyed: hold it for the questions, never while migrations run.
 // Every method only reads; each failure leaves as a lockstep::Error
-// classified at db/'s edge (db/sqlstate.hpp), its message naming the redacted
-// target and what was being asked, never the password.
+// classified at db/'s edge (db/sqlstate.hpp: a missing privilege is a
+// configuration error, 2; a lost server 3), its message naming the redacted
+// target and what was being asked, never the password, and no hint about
+// lockstep's own tables, which a probe does not touch.
 #pragma once
 
 #include "db/connection_url.hpp"

@@ -267,7 +267,7 @@ bool Session::retry_contention(const std::string& sqlstate, const std::string& w
 // The edge. Every exception a database call raises on lockstep's own tables
 // ends here and leaves as a lockstep::Error whose exit code comes from its
 // SQLSTATE class (db/sqlstate.hpp, README.md "Exit codes").
-void Session::fail(const std::string& doing)
+void Session::fail(const std::string& doing, bool own_tables)
 {
   try {
     throw;
@@ -286,7 +286,7 @@ void Session::fail(const std::string& doing)
                           " (SQLSTATE " + sqlstate + ")");
     }
     std::string text = doing + " failed on " + m_target.display + ": " + message + " (SQLSTATE " + sqlstate + ")";
-    if (fault == Fault::privilege || fault == Fault::missing_schema) {
+    if ((fault == Fault::privilege || fault == Fault::missing_schema) && own_tables) {
       text += "; " + configuration_hint(fault, message);
     } else if (fault == Fault::contention) {
       text = "other sessions kept lockstep's tables busy: " + text;

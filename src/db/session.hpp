@@ -122,7 +122,9 @@ private:
   [[noreturn]] void lost(const std::exception& e);
   // Call in a catch block: rethrows what is being handled as a classified
   // lockstep::Error (db/sqlstate.hpp); `doing` says what failed ("taking the lease").
-  [[noreturn]] void fail(const std::string& doing);
+  // A missing privilege gets a hint about lockstep's own tables unless
+  // `own_tables` is false (a caller's query: the hint would mislead).
+  [[noreturn]] void fail(const std::string& doing, bool own_tables = true);
   std::string configuration_hint(Fault fault, const std::string& message);
   // Sleeps and returns true when a contention failure (deadlock, serialization,
   // lock not available) may be tried again.

@@ -122,6 +122,17 @@ TEST_CASE("a server probe's failures are lockstep errors naming what was asked, 
   CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 't'") == "0");
 
   LimitedRole role(1);
+  db.exec("CREATE TABLE tenants (url text)");
+  try {
+    ServerProbe as_role(target_of(role.url(db)), std::chrono::seconds(30));
+    as_role.first_column("SELECT url FROM tenants", "running fleet_query");
+    FAIL("a role without SELECT read the table");
+  } catch (const lockstep::Error& e) {
+    CHECK(e.code() == lockstep::ExitCode::usage);  // configuration, not an internal error a Job retries
+    CHECK_THAT(e.what(), ContainsSubstring("running fleet_query") && ContainsSubstring("42501"));
+    CHECK(std::string(e.what()).find("lockstep's tables") == std::string::npos);  // no hint about them
+    CHECK(std::string(e.what()).find("GRANT") == std::string::npos);
+  }
   std::string wrong = role.url(db);
   wrong.replace(wrong.find(role.password), role.password.size(), "wrong-" + role.password);
   try {
