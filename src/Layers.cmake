@@ -4,7 +4,8 @@
 #                  [EXPOSES <folders>]   folders this folder's headers include
 #                  [USES <folders>]      folders only its .cpp files include
 #                  [LIBS <targets>]      third-party libraries, linked privately
-#                  [ALLOW <groups>])     reserved headers it may include (see below)
+#                  [ALLOW <groups>]      reserved headers it may include (see below)
+#                  [PRIVATE_HEADERS <files>])  its headers no other folder may include
 #
 # Each folder gets lockstep_<folder> and an include directory of its own,
 # ${CMAKE_BINARY_DIR}/layers/<folder>, holding one symlink, <folder> -> src/<folder>.
@@ -20,8 +21,15 @@
 #   cpprest   <cpprest/...>                          kube only
 #   pg_query  <pg_query.h>                           where statements are parsed
 #
+# A folder's PRIVATE_HEADERS (db/'s implementation of the driver: Session,
+# its pqxx connection, the SQLSTATE edge) are shadowed the same way, for every
+# other folder, by stubs <folder>/<file> that are an #error naming the folder:
+# the others reach it through its public headers only (db/driver.hpp,
+# db::connect_postgres, db/server_probe.hpp). Test executables are no layer
+# and see every header.
+#
 # The declarations are written to ${CMAKE_BINARY_DIR}/layers.txt, one line
-# per folder ("<folder>: <EXPOSES> | <USES> | <ALLOW>"), from
+# per folder ("<folder>: <EXPOSES> | <USES> | <ALLOW> | <PRIVATE_HEADERS>"), from
 # which tests/architecture/check.py draws ARCHITECTURE.md's dependency
 # diagram and checks the one there.
 
@@ -57,7 +65,7 @@ function(lockstep_restrict target)
 endfunction()
 
 function(lockstep_layer folder)
-  cmake_parse_arguments(L "" "" "SOURCES;EXPOSES;USES;LIBS;ALLOW" ${ARGN})
+  cmake_parse_arguments(L "" "" "SOURCES;EXPOSES;USES;LIBS;ALLOW;PRIVATE_HEADERS" ${ARGN})
   set(target lockstep_${folder})
   add_library(${target} STATIC ${L_SOURCES})
   file(MAKE_DIRECTORY ${LOCKSTEP_LAYER_ROOT}/${folder})
@@ -71,10 +79,40 @@ function(lockstep_layer folder)
   list(JOIN L_EXPOSES " " exposes_line)
   list(JOIN L_USES " " uses_line)
   list(JOIN L_ALLOW " " reserved)
-  set_property(GLOBAL APPEND PROPERTY LOCKSTEP_LAYERS "${folder}: ${exposes_line} | ${uses_line} | ${reserved}")
+  file(REMOVE_RECURSE ${LOCKSTEP_STUB_ROOT}/private/${folder})  # a header no longer listed loses its stub
+  foreach(header IN LISTS L_PRIVATE_HEADERS)
+    if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/${folder}/${header})
+      message(FATAL_ERROR "lockstep_layer(${folder}): PRIVATE_HEADERS names ${header}, which src/${folder}/ does not have")
+    endif()
+    file(CONFIGURE OUTPUT ${LOCKSTEP_STUB_ROOT}/private/${folder}/${folder}/${header}
+      CONTENT "#error \"${folder}/${header} is private to src/${folder} (ARCHITECTURE.md); include its public headers\"\n"
+      @ONLY)
+  endforeach()
+  list(JOIN L_PRIVATE_HEADERS " " private_line)
+  set_property(GLOBAL APPEND PROPERTY LOCKSTEP_LAYER_FOLDERS ${folder})
+  if(L_PRIVATE_HEADERS)
+    set_property(GLOBAL APPEND PROPERTY LOCKSTEP_SEALED_FOLDERS ${folder})
+  endif()
+  set_property(GLOBAL APPEND PROPERTY LOCKSTEP_LAYERS
+    "${folder}: ${exposes_line} | ${uses_line} | ${reserved} | ${private_line}")
+endfunction()
+
+# Every folder but its owner gets the stubs of each folder's PRIVATE_HEADERS
+# first on its include path (called once all folders are declared).
+function(lockstep_seal_private_headers)
+  get_property(folders GLOBAL PROPERTY LOCKSTEP_LAYER_FOLDERS)
+  get_property(sealed GLOBAL PROPERTY LOCKSTEP_SEALED_FOLDERS)
+  foreach(folder IN LISTS folders)
+    foreach(owner IN LISTS sealed)
+      if(NOT owner STREQUAL folder)
+        target_include_directories(lockstep_${folder} BEFORE PRIVATE ${LOCKSTEP_STUB_ROOT}/private/${owner})
+      endif()
+    endforeach()
+  endforeach()
 endfunction()
 
 function(lockstep_write_layers)
+  lockstep_seal_private_headers()
   get_property(lines GLOBAL PROPERTY LOCKSTEP_LAYERS)
   list(SORT lines)
   list(JOIN lines "\n" text)

@@ -3,13 +3,11 @@
 #include "authoring/new_revision.hpp"
 #include "cli/format.hpp"
 #include "db/client_version.hpp"
-#include "graph/planner.hpp"
-#include "graph/targets.hpp"
 #include "lint/lint.hpp"
+#include "migrator/listing.hpp"
 #include "migrator/migrator.hpp"
 #include "migrator/offline.hpp"
 #include "migrator/schema_check.hpp"
-#include "migrator/step_script.hpp"
 #include "migrator/validate.hpp"
 #include "script/bundle.hpp"
 #include "script/directory.hpp"
@@ -70,15 +68,6 @@ void report(const migrator::Outcome& outcome, const char* verb, std::ostream& ou
       << rows_text(outcome.to) << "\n";
 }
 
-graph::NodeSet row_set(const migrator::Snapshot& snap)
-{
-  graph::NodeSet rows = snap.catalog.graph().empty_set();
-  for (int n : snap.catalog.graph().tips(snap.applied)) {
-    rows[n] = 1;
-  }
-  return rows;
-}
-
 } // namespace
 
 int cmd_upgrade(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
@@ -127,15 +116,13 @@ int cmd_downgrade(const config::Config& config, const Options& options, std::ost
 int cmd_current(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary& summary)
 {
   migrator::Migrator m = open_migrator(config);
-  migrator::Snapshot snap = m.snapshot();
-  summary.from = summary.to = snap.rows;
-  graph::NodeSet rows = row_set(snap);
-  // Like Alembic's `current`: the version rows and the revisions current
-  // through a dependency (applied, and nothing applied revises them).
-  for (int node : snap.catalog.graph().branch_heads(snap.applied)) {
-    out << (options.verbose ? verbose_block(snap.catalog, node, &rows) + "\n" : short_line(snap.catalog, node) + "\n");
+  const migrator::Listing listing = migrator::current(m);
+  summary.from = summary.to = listing.rows();
+  for (int node : listing.nodes()) {
+    out << (options.verbose ? verbose_block(listing.catalog(), node, listing.current_rows()) + "\n"
+                            : short_line(listing.catalog(), node) + "\n");
   }
-  if (snap.rows.empty()) {
+  if (listing.rows().empty()) {
     spdlog::info("the database is at base: nothing is applied");
   }
   return 0;
@@ -143,28 +130,14 @@ int cmd_current(const config::Config& config, const Options& options, std::ostre
 
 int cmd_history(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
-  std::optional<migrator::Snapshot> snap;
+  const bool online = !config.database_url.empty();
   // Without a database, never freed (see load_catalog); with one, closed on the way out.
-  std::unique_ptr<migrator::Migrator> online(config.database_url.empty() ? nullptr
-                                                                         : new migrator::Migrator(open_migrator(config)));
-  migrator::Migrator& m = online ? *online : *new migrator::Migrator(open_files_only(config));
-  if (!config.database_url.empty()) {
-    snap = m.snapshot();
-  }
-  const migrator::Catalog& catalog = snap ? snap->catalog : m.files();
-  const graph::RevisionGraph& graph = catalog.graph();
-  graph::NodeSet applied = snap ? snap->applied : graph.empty_set();
-  graph::NodeSet rows = snap ? row_set(*snap) : graph.empty_set();
-  graph::TargetResolver resolver(graph, applied);
-  graph::NodeSet selected = options.range.empty() ? graph::NodeSet(graph.size(), 1) : resolver.range(options.range);
-
-  const auto& order = graph.topological_order();
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    if (!selected[*it]) {
-      continue;
-    }
-    out << (options.verbose ? verbose_block(catalog, *it, snap ? &rows : nullptr) + "\n"
-                            : history_line(catalog, *it, snap ? &rows : nullptr) + "\n");
+  std::unique_ptr<migrator::Migrator> connected(online ? new migrator::Migrator(open_migrator(config)) : nullptr);
+  migrator::Migrator& m = online ? *connected : *new migrator::Migrator(open_files_only(config));
+  const migrator::Listing listing = migrator::history(m, options.range, online);
+  for (int node : listing.nodes()) {
+    out << (options.verbose ? verbose_block(listing.catalog(), node, listing.current_rows()) + "\n"
+                            : history_line(listing.catalog(), node, listing.current_rows()) + "\n");
   }
   return 0;
 }
@@ -196,13 +169,9 @@ int cmd_heads(const config::Config& config, const Options& options, std::ostream
 int cmd_branches(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   const migrator::Catalog& catalog = load_catalog(config);
-  const graph::RevisionGraph& graph = catalog.graph();
-  for (int node : graph.topological_order()) {
-    if (graph.children(node).size() < 2) {
-      continue;
-    }
-    out << (options.verbose ? verbose_block(catalog, node, nullptr) : short_line(catalog, node) + "\n");
-    for (int child : graph.children(node)) {
+  for (const migrator::Branchpoint& point : migrator::branchpoints(catalog)) {
+    out << (options.verbose ? verbose_block(catalog, point.node, nullptr) : short_line(catalog, point.node) + "\n");
+    for (int child : point.children) {
       out << "    -> " << short_line(catalog, child);
       if (!catalog.revision(child).message.empty()) {
         out << ", " << catalog.revision(child).message;
@@ -216,9 +185,7 @@ int cmd_branches(const config::Config& config, const Options& options, std::ostr
 int cmd_show(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   const migrator::Catalog& catalog = load_catalog(config);
-  graph::NodeSet none = catalog.graph().empty_set();
-  graph::TargetResolver resolver(catalog.graph(), none);
-  for (int node : resolver.nodes(options.target)) {
+  for (int node : migrator::shown(catalog, options.target)) {
     out << verbose_block(catalog, node, nullptr);
   }
   return 0;
@@ -237,19 +204,17 @@ int cmd_stamp(const config::Config& config, const Options& options, std::ostream
 int cmd_status(const config::Config& config, const Options&, std::ostream& out, report::RunSummary& summary)
 {
   migrator::Migrator m = open_migrator(config);
-  migrator::Snapshot snap = m.snapshot();
-  const graph::RevisionGraph& graph = snap.catalog.graph();
-  std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
-  summary.from = summary.to = snap.rows;
-  out << "Current: " << rows_text(snap.rows) << "\n";
-  out << "Heads:   " << rows_text(migrator::ids_of(graph, graph.heads())) << "\n";
-  if (pending.empty()) {
+  const migrator::Status status = migrator::status(m);
+  summary.from = summary.to = status.pending.rows();
+  out << "Current: " << rows_text(status.pending.rows()) << "\n";
+  out << "Heads:   " << rows_text(status.heads) << "\n";
+  if (status.pending.nodes().empty()) {
     out << "Up to date.\n";
     return 0;
   }
-  out << pending.size() << " pending revision(s):\n";
-  for (const auto& step : pending) {
-    out << "  " << history_line(snap.catalog, step.node, nullptr) << "\n";
+  out << status.pending.nodes().size() << " pending revision(s):\n";
+  for (int node : status.pending.nodes()) {
+    out << "  " << history_line(status.pending.catalog(), node, nullptr) << "\n";
   }
   return static_cast<int>(ExitCode::not_at_head);
 }

@@ -59,7 +59,7 @@ namespace lockstep::db {
 
 struct DirtyState {
   std::string revision;
-  std::string direction;
+  Direction direction = Direction::up;  // as stored (db::direction_named)
   std::string location;  // file:line of the failed statement
   std::string error;
   std::string failed_at;

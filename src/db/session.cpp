@@ -20,7 +20,6 @@
 
 namespace lockstep::db {
 
-
 Session::Session(const ConnectionTarget& target, TableNames names, std::chrono::milliseconds connect_timeout)
   : m_target(target), m_names(std::move(names)), m_connect_timeout(connect_timeout)
 {
@@ -130,7 +129,7 @@ try {
     } else if (kind == 'a') {
       state.checksums[row[1].c_str()] = text_of(row[2]);
     } else {
-      state.dirty = DirtyState{text_of(row[1]), text_of(row[2]), text_of(row[3]),
+      state.dirty = DirtyState{text_of(row[1]), direction_named(text_of(row[2])), text_of(row[3]),
                                text_of(row[4]), text_of(row[5]), text_of(row[6])};
     }
   }
@@ -268,7 +267,7 @@ bool Session::retry_contention(const std::string& sqlstate, const std::string& w
 // The edge. Every exception a database call raises on lockstep's own tables
 // ends here and leaves as a lockstep::Error whose exit code comes from its
 // SQLSTATE class (db/sqlstate.hpp, README.md "Exit codes").
-void Session::fail(const std::string& doing)
+void Session::fail(const std::string& doing, bool own_tables)
 {
   try {
     throw;
@@ -287,7 +286,7 @@ void Session::fail(const std::string& doing)
                           " (SQLSTATE " + sqlstate + ")");
     }
     std::string text = doing + " failed on " + m_target.display + ": " + message + " (SQLSTATE " + sqlstate + ")";
-    if (fault == Fault::privilege || fault == Fault::missing_schema) {
+    if ((fault == Fault::privilege || fault == Fault::missing_schema) && own_tables) {
       text += "; " + configuration_hint(fault, message);
     } else if (fault == Fault::contention) {
       text = "other sessions kept lockstep's tables busy: " + text;

@@ -2,7 +2,13 @@
 // PostgreSQL (and db/ the only folder that includes <pqxx/pqxx>). Its
 // implementation is split by idea: session.cpp (connecting with retries,
 // state, the error edge), session_lock.cpp (advisory lock and lease),
-// session_step.cpp (running a step), and the catalog reading.
+// session_pooling.cpp (how the connection reaches the server),
+// session_step.cpp (running a step), the catalog reading (catalog_reader)
+// and a fleet's read-only probes (server_probe).
+//
+// Private to src/db (Layers.cmake's PRIVATE_HEADERS): other folders open a
+// Session as a db::Driver through connect_postgres() (db/driver.hpp), or ask
+// their read-only questions through db::ServerProbe (db/server_probe.hpp).
 //
 // A Session is one connection. It knows lockstep's tables (TableNames) but
 // nothing about graphs or targets: the migrator hands it text to run.
@@ -94,10 +100,6 @@ public:
   // the same moment; losing that race is not an error.
   void create_if_missing(const std::string& sql);
 
-  // The first column of every row of a read-only query, NULLs left out (a
-  // fleet's list of targets).
-  std::vector<std::string> query_column(const std::string& sql);
-
   // Runs SQL as one simple query outside a transaction block (a desired
   // schema file, CREATE/DROP DATABASE).
   void execute(const std::string& sql) override;
@@ -113,13 +115,16 @@ public:
 
 private:
   friend class CatalogReader;  // db/catalog_reader: reads the catalog on this connection
+  friend class ServerProbe;    // db/server_probe: a fleet's read-only questions on this connection
   struct Connection;  // wraps pqxx::connection, so pqxx stays inside db/ (session_connection.hpp)
 
   void connect_with_retries(std::chrono::milliseconds connect_timeout);
   [[noreturn]] void lost(const std::exception& e);
   // Call in a catch block: rethrows what is being handled as a classified
   // lockstep::Error (db/sqlstate.hpp); `doing` says what failed ("taking the lease").
-  [[noreturn]] void fail(const std::string& doing);
+  // A missing privilege gets a hint about lockstep's own tables unless
+  // `own_tables` is false (a caller's query: the hint would mislead).
+  [[noreturn]] void fail(const std::string& doing, bool own_tables = true);
   std::string configuration_hint(Fault fault, const std::string& message);
   // Sleeps and returns true when a contention failure (deadlock, serialization,
   // lock not available) may be tried again.

@@ -1,16 +1,12 @@
 #include "fleet/connections.hpp"
 
-#include "db/session.hpp"
-#include "migrator/migrator.hpp"
+#include "db/server_probe.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
-#include "util/sql_quote.hpp"
-#include "util/strings.hpp"
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 namespace lockstep::fleet {
 
@@ -42,36 +38,9 @@ std::string server_pool(const Address& a) { return a.server; }
 std::string role_pool(const Address& a, const std::string& user) { return a.server + " role " + user; }
 std::string database_pool(const Address& a) { return a.server + " database " + a.database; }
 
-// "name 20 3" -> {name, 20, 3}; the name may hold spaces.
-bool split_row(const std::string& row, std::string& name, long long& limit, long long& used)
-{
-  size_t second = row.rfind(' ');
-  size_t first = second == std::string::npos || second == 0 ? std::string::npos : row.rfind(' ', second - 1);
-  if (first == std::string::npos) {
-    return false;
-  }
-  try {
-    name = row.substr(0, first);
-    limit = std::stoll(row.substr(first + 1, second - first - 1));
-    used = std::stoll(row.substr(second + 1));
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
-
 int slots_of(long long free_connections, int per_target)
 {
   return static_cast<int>(std::max<long long>(1, free_connections / per_target));
-}
-
-std::string in_list(const std::set<std::string>& names)
-{
-  std::string out;
-  for (const auto& name : names) {
-    out += (out.empty() ? "" : ", ") + util::quote_literal(name);
-  }
-  return out;
 }
 
 // Reads the free connections of one server (and of the roles and databases
@@ -82,67 +51,39 @@ void probe_server(const Target& first, const std::set<std::string>& users, const
 {
   const Address address = address_of(first);
   const int per_target = config.lock_mode == config::LockMode::lease ? 2 : 1;
-  const std::string others = "pid <> pg_backend_pid()";
-  db::Session probe(first.connection, migrator::table_names_of(first.config),
-                    std::min(config.connect_timeout, std::chrono::milliseconds(10'000)));
-  std::istringstream server(probe.query_column(
-    "SELECT current_setting('max_connections') || ' ' || current_setting('superuser_reserved_connections') || ' ' || "
-    "coalesce(nullif(current_setting('reserved_connections', true), ''), '0') || ' ' || "
-    "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND " + others + ") || ' ' || "
-    "current_user").front());
-  long long max_connections = 0, superuser_reserved = 0, reserved = 0, in_use = 0;
-  std::string current_user;
-  server >> max_connections >> superuser_reserved >> reserved >> in_use;
-  std::getline(server >> std::ws, current_user);
+  db::ServerProbe probe(first.connection, std::min(config.connect_timeout, std::chrono::milliseconds(10'000)));
+  const db::ConnectionHeadroom headroom = probe.connections(users, databases);
+  const std::string& current_user = headroom.current_user;
   default_user[address.server] = current_user;
-  const long long free_connections = max_connections - superuser_reserved - reserved - in_use;
+  const long long free_connections = headroom.free();
   capacity[server_pool(address)] = slots_of(free_connections, per_target);
   if (capacity[server_pool(address)] < config.parallel) {
     log::event(log::Level::info,
                "fleet: " + address.server + " has " + std::to_string(std::max(0LL, free_connections)) +
-                 " free connection(s) (max_connections " + std::to_string(max_connections) + " - reserved " +
-                 std::to_string(superuser_reserved + reserved) + " - " + std::to_string(in_use) +
+                 " free connection(s) (max_connections " + std::to_string(headroom.max_connections) + " - reserved " +
+                 std::to_string(headroom.reserved) + " - " + std::to_string(headroom.in_use) +
                  " in use): at most " + std::to_string(capacity[server_pool(address)]) + " target(s) at once there",
                {log::str("server", address.server), log::num("free_connections", free_connections)});
   }
-
-  std::set<std::string> roles = users;
-  roles.erase("");
-  roles.insert(current_user);
-  for (const auto& row : probe.query_column(
-         "SELECT r.rolname || ' ' || r.rolconnlimit || ' ' || (SELECT count(*) FROM pg_stat_activity a WHERE "
-         "a.usename = r.rolname AND a." + others + ") FROM pg_roles r WHERE r.rolconnlimit >= 0 AND NOT r.rolsuper "
-         "AND r.rolname IN (" + in_list(roles) + ")")) {
-    std::string role;
-    long long limit = 0, used = 0;
-    if (!split_row(row, role, limit, used)) {
-      continue;
-    }
-    const int slots = slots_of(limit - used, per_target);
-    capacity[role_pool(address, role)] = slots;
+  for (const db::ConnectionLimit& role : headroom.roles) {
+    const int slots = slots_of(role.limit - role.open, per_target);
+    capacity[role_pool(address, role.name)] = slots;
     log::event(log::Level::info,
-               "fleet: role " + role + " on " + address.server + " has CONNECTION LIMIT " + std::to_string(limit) +
-                 " with " + std::to_string(used) + " open: at most " + std::to_string(slots) + " of its targets at once",
-               {log::str("server", address.server), log::num("free_connections", limit - used)});
+               "fleet: role " + role.name + " on " + address.server + " has CONNECTION LIMIT " +
+                 std::to_string(role.limit) + " with " + std::to_string(role.open) + " open: at most " +
+                 std::to_string(slots) + " of its targets at once",
+               {log::str("server", address.server), log::num("free_connections", role.limit - role.open)});
   }
-  for (const auto& row : probe.query_column(
-         "SELECT d.datname || ' ' || d.datconnlimit || ' ' || (SELECT count(*) FROM pg_stat_activity a WHERE "
-         "a.datname = d.datname AND a." + others + ") FROM pg_database d WHERE d.datconnlimit >= 0 AND d.datname IN (" +
-         in_list(databases) + ")")) {
-    std::string database;
-    long long limit = 0, used = 0;
-    if (!split_row(row, database, limit, used)) {
-      continue;
-    }
+  for (const db::ConnectionLimit& database : headroom.databases) {
     Address a = address;
-    a.database = database;
-    const int slots = slots_of(limit - used, per_target);
+    a.database = database.name;
+    const int slots = slots_of(database.limit - database.open, per_target);
     capacity[database_pool(a)] = slots;
     log::event(log::Level::info,
-               "fleet: database " + database + " on " + address.server + " has CONNECTION LIMIT " +
-                 std::to_string(limit) + " with " + std::to_string(used) + " open: at most " + std::to_string(slots) +
-                 " of its targets at once",
-               {log::str("server", address.server), log::num("free_connections", limit - used)});
+               "fleet: database " + database.name + " on " + address.server + " has CONNECTION LIMIT " +
+                 std::to_string(database.limit) + " with " + std::to_string(database.open) + " open: at most " +
+                 std::to_string(slots) + " of its targets at once",
+               {log::str("server", address.server), log::num("free_connections", database.limit - database.open)});
   }
 }
 

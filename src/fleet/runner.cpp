@@ -1,10 +1,11 @@
 #include "fleet/runner.hpp"
 
-#include "db/session.hpp"
+#include "db/driver.hpp"
 #include "fleet/connections.hpp"
 #include "fleet/rollout.hpp"
 #include "fleet/targets.hpp"
 #include "graph/planner.hpp"
+#include "migrator/listing.hpp"
 #include "migrator/migrator.hpp"
 #include "migrator/plan_check.hpp"
 #include "migrator/step_script.hpp"
@@ -27,8 +28,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// What became of one target, printed by name (to_string) in the table, the
+// JSON lines and the log.
+enum class TargetResult { skipped, upgraded, downgraded, stamped, up_to_date, valid, pending, at, failed };
+
+const char* to_string(TargetResult result)
+{
+  switch (result) {
+  case TargetResult::skipped: return "skipped";
+  case TargetResult::upgraded: return "upgraded";
+  case TargetResult::downgraded: return "downgraded";
+  case TargetResult::stamped: return "stamped";
+  case TargetResult::up_to_date: return "up-to-date";
+  case TargetResult::valid: return "valid";
+  case TargetResult::pending: return "pending";
+  case TargetResult::at: return "at";
+  case TargetResult::failed: return "failed";
+  }
+  return "unknown";
+}
+
 struct Result {
-  std::string result = "skipped";  // upgraded, up-to-date, at, pending, failed, skipped
+  TargetResult result = TargetResult::skipped;
   int exit_code = 0;
   std::vector<std::string> from, to, applied;
   std::string error;
@@ -64,66 +85,65 @@ Result run_one(const Target& target, const std::vector<script::Revision>& files,
   const auto started = Clock::now();
   std::unique_ptr<migrator::Migrator> m;
   try {
-    auto session = std::make_unique<db::Session>(target.connection, migrator::table_names_of(target.config),
-                                                 target.config.connect_timeout);
-    m = std::make_unique<migrator::Migrator>(target.config, files, std::move(session));
+    m = std::make_unique<migrator::Migrator>(target.config, files,
+                                             db::connect_postgres(target.connection, migrator::table_names_of(target.config),
+                                                                  target.config.connect_timeout));
     migrator::RunOptions options;
     options.ignore_checksums = request.ignore_checksums;
-    auto take = [&r](const migrator::Outcome& outcome, const char* changed) {
+    auto take = [&r](const migrator::Outcome& outcome, TargetResult changed) {
       r.from = outcome.from;
       r.to = outcome.to;
       r.applied = outcome.ran;
-      r.result = outcome.nothing_to_do || outcome.ran.empty() ? "up-to-date" : changed;
+      r.result = outcome.nothing_to_do || outcome.ran.empty() ? TargetResult::up_to_date : changed;
     };
     if (request.command == "upgrade") {
-      take(m->upgrade(request.target.empty() ? "heads" : request.target, options), "upgraded");
+      take(m->upgrade(request.target.empty() ? "heads" : request.target, options), TargetResult::upgraded);
     } else if (request.command == "downgrade") {
-      take(m->downgrade(request.target, options), "downgraded");
+      take(m->downgrade(request.target, options), TargetResult::downgraded);
     } else if (request.command == "stamp") {
-      take(m->stamp(request.target, request.purge), "stamped");
-    } else {
+      take(m->stamp(request.target, request.purge), TargetResult::stamped);
+    } else if (request.command == "validate") {
       migrator::Snapshot snap = m->snapshot();
       r.from = r.to = snap.rows;
-      if (request.command == "validate") {
-        migrator::check_state(snap, false);
-        r.result = "valid";
-      } else {
-        const graph::RevisionGraph& graph = snap.catalog.graph();
-        const std::vector<graph::Step> pending = migrator::plan_to(snap, graph::Direction::up, "heads");
-        for (const auto& step : pending) {
-          r.applied.push_back(graph.id(step.node));  // for status: what is pending
+      migrator::check_state(snap, false);
+      r.result = TargetResult::valid;
+    } else {
+      const migrator::Status status = migrator::status(*m);  // what `status` shows for one database
+      r.from = r.to = status.pending.rows();
+      const std::vector<int>& pending = status.pending.nodes();
+      r.result = pending.empty() ? TargetResult::up_to_date : TargetResult::pending;
+      if (request.command == "status") {
+        for (int node : pending) {
+          r.applied.push_back(status.pending.catalog().revision(node).id);  // for status: what is pending
         }
-        r.result = pending.empty() ? "up-to-date" : "pending";
-        if (request.command == "status" && !pending.empty()) {
+        if (!pending.empty()) {
           r.exit_code = static_cast<int>(ExitCode::not_at_head);
         }
-        if (request.command == "current") {
-          r.result = "at";
-          r.applied.clear();
-        }
+      } else {  // current
+        r.result = TargetResult::at;
       }
     }
   } catch (const Error& e) {
-    r.result = "failed";
+    r.result = TargetResult::failed;
     r.exit_code = static_cast<int>(e.code());
     r.error = e.what();
   } catch (const std::exception& e) {
-    r.result = "failed";
+    r.result = TargetResult::failed;
     r.exit_code = static_cast<int>(ExitCode::internal);
     r.error = std::string("internal error: ") + e.what();
   }
-  if (r.result == "failed" && m) {
+  if (r.result == TargetResult::failed && m) {
     r.from = m->progress().from;
     r.to = m->progress().to;
     r.applied = m->progress().ran;
   }
   r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-  std::vector<log::Field> fields{log::str("result", r.result), log::num("exit_code", r.exit_code),
+  std::vector<log::Field> fields{log::str("result", to_string(r.result)), log::num("exit_code", r.exit_code),
                                  log::num("duration_ms", r.duration_ms)};
   if (r.exit_code != 0 && r.exit_code != static_cast<int>(ExitCode::not_at_head)) {
     log::event(log::Level::error, target.id + " failed: " + r.error, fields);
   } else {
-    log::event(log::Level::info, target.id + ": " + r.result + " at " + rows_text(r.to), fields);
+    log::event(log::Level::info, target.id + ": " + to_string(r.result) + " at " + rows_text(r.to), fields);
   }
   return r;
 }
@@ -186,7 +206,7 @@ private:
   void print_json_line(const Target& t, const Result& done)
   {
     m_out << "{\"target\":" << log::json_quote(t.id) << ",\"database\":" << log::json_quote(t.display)
-          << ",\"result\":" << log::json_quote(done.result) << ",\"exit_code\":" << done.exit_code
+          << ",\"result\":" << log::json_quote(to_string(done.result)) << ",\"exit_code\":" << done.exit_code
           << ",\"from\":" << json_list(done.from) << ",\"to\":" << json_list(done.to)
           << ",\"applied\":" << json_list(done.applied) << ",\"duration_ms\":" << done.duration_ms;
     if (!done.error.empty()) {
@@ -239,7 +259,7 @@ void print_table(const std::vector<Target>& targets, const std::vector<Result>& 
   for (size_t i = 0; i < targets.size(); ++i) {
     const Result& r = results[i];
     std::snprintf(line, sizeof line, "%-*s  %-10s  %4d  %-24s  %-24s  %8lld  ", static_cast<int>(width),
-                  targets[i].id.c_str(), r.result.c_str(), r.exit_code, r.started ? rows_text(r.from).c_str() : "-",
+                  targets[i].id.c_str(), to_string(r.result), r.exit_code, r.started ? rows_text(r.from).c_str() : "-",
                   r.started ? rows_text(r.to).c_str() : "-", r.duration_ms);
     out << line << first_line(r.error).substr(0, 160) << "\n";
   }
@@ -379,7 +399,7 @@ int run(const config::Config& config, const config::Environment& env, const Requ
         << "}\n";
   } else {
     print_table(targets, results, out);
-    const auto pending = std::count_if(results.begin(), results.end(), [](const Result& r) { return r.result == "pending"; });
+    const auto pending = std::count_if(results.begin(), results.end(), [](const Result& r) { return r.result == TargetResult::pending; });
     out << totals.targets << " target(s): " << totals.succeeded << " succeeded, " << totals.failed << " failed, "
         << totals.skipped << " skipped" << (pending > 0 ? ", " + std::to_string(pending) + " not at head" : "") << "\n";
   }

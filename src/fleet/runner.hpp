@@ -1,5 +1,5 @@
 // A fleet run: one command (upgrade, downgrade, stamp, validate, current,
-// status) on every target of this shard, each through its own db::Session
+// status) on every target of this shard, each through its own db::Driver
 // and migrator::Migrator, on at most `parallel` threads (one connection
 // each, two with a lease), fewer when the servers have fewer connections
 // free (fleet/connections).

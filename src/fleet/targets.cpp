@@ -1,11 +1,10 @@
 #include "fleet/targets.hpp"
 
-#include "db/session.hpp"
+#include "db/server_probe.hpp"
 #include "migrator/migrator.hpp"
 #include "util/error.hpp"
 #include "util/read_file.hpp"
 #include "util/sha256.hpp"
-#include "util/sql_quote.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -245,12 +244,9 @@ std::vector<Target> load_targets(const config::Config& config, const config::Env
   } else {
     std::vector<std::string> rows;
     {
-      db::Session control(migrator::connection_target(config), migrator::table_names_of(config),
-                          config.connect_timeout);
-      rows = control.query_column(config.fleet_query.empty()
-                                    ? "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE " +
-                                        util::quote_literal(config.fleet_schemas) + " ORDER BY 1"
-                                    : config.fleet_query);
+      db::ServerProbe control(migrator::connection_target(config), config.connect_timeout);
+      rows = config.fleet_query.empty() ? control.schemas_like(config.fleet_schemas)
+                                        : control.first_column(config.fleet_query, "running fleet_query");
     }
     all = config.fleet_query.empty() ? schema_targets(rows, config) : query_targets(rows, config, env);
   }

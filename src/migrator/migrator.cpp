@@ -1,6 +1,5 @@
 #include "migrator/migrator.hpp"
 
-
 #include "graph/planner.hpp"
 #include "graph/targets.hpp"
 #include "migrator/lock.hpp"
@@ -35,7 +34,7 @@ std::string rows_text(const std::vector<std::string>& rows)
 
 [[noreturn]] void refuse_dirty(const db::DirtyState& dirty)
 {
-  throw_validation("the database is dirty: revision " + dirty.revision + " failed going " + dirty.direction + " at " +
+  throw_validation("the database is dirty: revision " + dirty.revision + " failed going " + db::to_string(dirty.direction) + " at " +
                    dirty.location + " (" + dirty.error + ") at " + dirty.failed_at + " on " + dirty.run_by +
                    ", and it is not transactional, so part of it may have run. Fix the schema by hand, then run "
                    "'lockstep repair'.");
@@ -177,7 +176,6 @@ Snapshot Migrator::snapshot()
 {
   return read();
 }
-
 
 Outcome Migrator::upgrade(const std::string& target, const RunOptions& options)
 {
@@ -355,14 +353,13 @@ std::optional<std::string> Migrator::repair()
     return std::nullopt;
   }
   const db::DirtyState& d = *state.dirty;
-  const db::Direction direction = db::direction_named(d.direction);
   driver().run_transaction(db::clear_dirty_sql(table_names()) +
-                           db::history_sql(table_names(), d.revision, direction, "", m_config.run_by,
+                           db::history_sql(table_names(), d.revision, d.direction, "", m_config.run_by,
                                            db::Outcome::repaired, "cleared dirty state: " + d.location + ": " + d.error));
-  return "cleared the dirty flag of revision " + d.revision + " (failed going " + d.direction + " at " + d.location +
+  return "cleared the dirty flag of revision " + d.revision + " (failed going " + db::to_string(d.direction) + " at " + d.location +
          " on " + d.failed_at + " by " + d.run_by + ": " + d.error + "). The version table still says " +
          rows_text(state.rows) + ": the failed revision counts as not " +
-         (direction == db::Direction::up ? "applied, and the next upgrade runs it again from its first statement"
+         (d.direction == db::Direction::up ? "applied, and the next upgrade runs it again from its first statement"
                               : "reverted, and the next downgrade runs its downgrade again") +
          ". If you completed it by hand, run 'lockstep stamp " + d.revision + "' instead of re-running it.";
 }

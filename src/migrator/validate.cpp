@@ -27,7 +27,7 @@ Validation validate(Migrator& migrator, bool single_head, bool with_database)
   v.rows = snap.rows;
   v.problems = snap.edited;
   if (snap.dirty) {
-    v.problems.push_back("dirty: revision " + snap.dirty->revision + " failed going " + snap.dirty->direction + " at " +
+    v.problems.push_back("dirty: revision " + snap.dirty->revision + " failed going " + db::to_string(snap.dirty->direction) + " at " +
                          snap.dirty->location + ": " + snap.dirty->error + " (run 'lockstep repair' once fixed)");
   }
   return v;

@@ -25,8 +25,9 @@ def read_layers(path):
         if not line.strip():
             continue
         folder, rest = line.split(":", 1)
-        exposes, uses, reserved = rest.split("|")
-        layers[folder.strip()] = (sorted(exposes.split() + uses.split()), reserved.split(), exposes.split())
+        exposes, uses, reserved, private = (rest.split("|") + [""])[:4]
+        layers[folder.strip()] = (sorted(exposes.split() + uses.split()), reserved.split(), exposes.split(),
+                                  sorted(private.split()))
     return layers
 
 
@@ -57,7 +58,7 @@ def draw(layers):
     width = max(len(f) for f in layers)
     lines = ["```", "folder     may include (its .cpp and .hpp files; anything else fails to compile)"]
     for folder in order:
-        deps, reserved, _ = layers[folder]
+        deps, reserved, _, _ = layers[folder]
         text = " ".join(deps) if deps else "(nothing)"
         extra = reachable(folder, layers)
         if extra:
@@ -65,6 +66,10 @@ def draw(layers):
         if reserved:
             text += "   + " + ", ".join(RESERVED[r] for r in reserved)
         lines.append(f"{folder:<{width}}  ─► {text}")
+    for folder in sorted(layers):
+        private = layers[folder][3]
+        if private:
+            lines.append(f"private to {folder}/ (an #error anywhere else): " + " ".join(private))
     lines.append("```")
     return "\n".join(lines)
 

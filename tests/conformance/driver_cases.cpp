@@ -134,7 +134,7 @@ const std::vector<DriverCase> kCases = {
      db::DatabaseState state = f.connect()->read_state();
      REQUIRE(state.dirty);
      CHECK(state.dirty->revision == "r2");
-     CHECK(state.dirty->direction == "up");
+     CHECK(state.dirty->direction == db::Direction::up);
      CHECK(code_of([&] { upgrade(f, files); }) == ExitCode::validation_failed);
      CHECK(rows_of(f) == Rows{"r1"});
    }},

@@ -7,7 +7,7 @@
 // CONNECTION LIMIT caps how many targets run at once.
 
 #include "fleet_fixture.hpp"
-#include "support/fake_apiserver.hpp"
+#include "support/fake_cluster.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
 #include "util/random_hex.hpp"
@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <thread>
 
-using lockstep::test::FakeApiServer;
 using lockstep::test::Process;
 using lockstep::test::RunResult;
 using lockstep::test::ScratchDatabase;
@@ -76,46 +75,13 @@ struct Role {
 };
 
 // A pod in namespace "tenants" whose service account trusts the local API server.
-struct Cluster {
-  TempDir certs;
-  TempDir account;
-  FakeApiServer api{certs.path(), "token-fleet"};
-
-  Cluster()
-  {
-    account.write("token", "token-fleet\n");
-    account.write("ca.crt", lockstep::test::read_text(api.ca_path()));
-  }
+struct Cluster : lockstep::test::FakeCluster {
+  Cluster() : FakeCluster("token-fleet", "fleet-migrate-0-abcde", "tenants") {}
   std::map<std::string, std::string> env(const std::string& termination_log) const
   {
-    return {{"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
-            {"KUBERNETES_SERVICE_PORT", std::to_string(api.port())},
-            {"POD_NAME", "fleet-migrate-0-abcde"},
-            {"POD_NAMESPACE", "tenants"},
-            {"LOCKSTEP_SERVICEACCOUNT_DIR", account.path()},
-            {"LOCKSTEP_KUBERNETES_ANNOTATE", "best-effort"},
-            {"LOCKSTEP_KUBERNETES_EVENTS", "true"},
-            {"LOCKSTEP_KUBERNETES_REPORT_TIMEOUT", "20s"},
-            {"LOCKSTEP_TERMINATION_LOG", termination_log}};
+    return pod_env({"best-effort", "20s", termination_log});
   }
-  std::vector<std::string> event_notes(const std::string& reason) const
-  {
-    std::vector<std::string> notes;
-    for (const auto& r : api.requests()) {
-      if (r.method == "POST" && r.status < 300 && r.body.find("\"reason\":\"" + reason + "\"") != std::string::npos) {
-        notes.push_back(r.body);
-      }
-    }
-    return notes;
-  }
-  std::string everything_received() const
-  {
-    std::string all;
-    for (const auto& r : api.requests()) {
-      all += r.path + "\n" + r.body + "\n";
-    }
-    return all;
-  }
+  std::vector<std::string> event_notes(const std::string& reason) const { return event_bodies(reason); }
 };
 
 } // namespace

@@ -1,7 +1,7 @@
 // Reporting to Kubernetes, end to end: the real binary, a real PostgreSQL,
 // and a local HTTPS API server that checks requests as a real one would.
 
-#include "support/fake_apiserver.hpp"
+#include "support/fake_cluster.hpp"
 #include "support/test_env.hpp"
 
 #include <catch2/catch_test_macros.hpp>
@@ -11,7 +11,6 @@
 #include <chrono>
 #include <regex>
 
-using lockstep::test::FakeApiServer;
 using lockstep::test::ReceivedRequest;
 using lockstep::test::RunResult;
 using lockstep::test::ScratchDatabase;
@@ -23,17 +22,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Cluster {
-  TempDir certs;
-  TempDir account;  // the mounted service-account folder: token and ca.crt
+// The pod web-5d8f7-x2x9q in namespace "shop", its database and one migration.
+struct Cluster : lockstep::test::FakeCluster {
   TempDir migrations;
   ScratchDatabase db;
-  FakeApiServer api{certs.path(), "token-one"};
 
-  Cluster()
+  Cluster() : FakeCluster("token-one", "web-5d8f7-x2x9q", "shop")
   {
-    account.write("token", "token-one\n");
-    account.write("ca.crt", lockstep::test::read_text(api.ca_path()));
     migrations.write("1.sql", "-- Revision ID: one\n-- Revises:\n\n-- +upgrade\nCREATE TABLE t_one (id int);\n\n"
                               "-- +downgrade\nDROP TABLE t_one;\n");
   }
@@ -43,15 +38,7 @@ struct Cluster {
   // passes a generous one, since a loaded machine may need seconds a try.
   std::map<std::string, std::string> env(const std::string& mode, int port = 0, const std::string& budget = "2s")
   {
-    return {{"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
-            {"KUBERNETES_SERVICE_PORT", std::to_string(port == 0 ? api.port() : port)},
-            {"POD_NAME", "web-5d8f7-x2x9q"},
-            {"POD_NAMESPACE", "shop"},
-            {"LOCKSTEP_SERVICEACCOUNT_DIR", account.path()},
-            {"LOCKSTEP_KUBERNETES_ANNOTATE", mode},
-            {"LOCKSTEP_KUBERNETES_EVENTS", "true"},
-            {"LOCKSTEP_KUBERNETES_REPORT_TIMEOUT", budget},
-            {"LOCKSTEP_TERMINATION_LOG", migrations.path() + "/termination-log"}};
+    return pod_env({mode, budget, migrations.path() + "/termination-log", port});
   }
 
   RunResult run(const std::string& mode, std::vector<std::string> args = {"upgrade"}, int port = 0)

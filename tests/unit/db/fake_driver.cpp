@@ -48,10 +48,17 @@ db::DatabaseState FakeDriver::read_state()
   return state;
 }
 
-std::vector<db::AppliedRecord> FakeDriver::read_applied(const std::vector<std::string>&)
+std::vector<db::AppliedRecord> FakeDriver::read_applied(const std::vector<std::string>& revisions)
 {
   m_db->record("read_applied");
-  return {};
+  Lock lock(m_db->mutex);
+  std::vector<db::AppliedRecord> out;
+  for (const auto& record : m_db->applied) {
+    if (std::find(revisions.begin(), revisions.end(), record.revision) != revisions.end()) {
+      out.push_back(record);
+    }
+  }
+  return out;
 }
 
 void FakeDriver::create_tables()
@@ -190,7 +197,7 @@ void FakeDriver::run_step(const db::StepBatch& step, const db::RunLimits&)
     const std::string where = step.location + ":" + std::to_string(statement.line);
     if (!step.transactional) {
       m_db->state.dirty =
-        db::DirtyState{step.revision, db::to_string(step.direction), where, "division by zero", "now", step.run_by};
+        db::DirtyState{step.revision, step.direction, where, "division by zero", "now", step.run_by};
     }
     throw Error(ExitCode::migration_failed,
                 "revision " + step.revision + " failed at " + where + ": division by zero (SQLSTATE 22012)",

@@ -53,6 +53,8 @@ struct FakeDatabase {
   std::map<std::string, std::shared_ptr<FakeDatabase>> dropped;
   // What read_model returns (a real driver reads it from the catalog).
   schema::Model model;
+  // lockstep_applied's records, for read_applied (state.checksums lists them).
+  std::vector<db::AppliedRecord> applied;
 
   void record(const std::string& call);
   std::vector<std::string> calls_so_far();

@@ -98,7 +98,7 @@ TEST_CASE("an edited applied revision and a dirty one are both reported, not thr
 {
   Fixture f;
   f.applied({"b"}, true);
-  f.database->state.dirty = db::DirtyState{"b", "up", "b.sql:6", "boom (SQLSTATE 42P01)", "2026-12-01", "job-1"};
+  f.database->state.dirty = db::DirtyState{"b", db::Direction::up, "b.sql:6", "boom (SQLSTATE 42P01)", "2026-12-01", "job-1"};
   migrator::Validation v = migrator::validate(f.migrator, false, true);
   REQUIRE(v.problems.size() == 2);
   CHECK_THAT(v.problems[0], StartsWith("a (a.sql): applied with checksum 000000000000, the file now has "));
