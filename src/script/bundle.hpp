@@ -15,7 +15,7 @@
 //   28      4     chunk count
 //   32      4     index size, uncompressed
 //   36      4     index size, compressed
-//   40      4     CRC-32C (Castagnoli) of every byte after the header
+//   40      4     CRC-32 (zlib's polynomial, computed by libdeflate) of every byte after the header
 //   44      12*C  chunk table: per chunk its compressed size, uncompressed
 //                 size and number of revisions
 //   ...           the index, compressed
