@@ -145,16 +145,10 @@ int cmd_history(const config::Config& config, const Options& options, std::ostre
 int cmd_heads(const config::Config& config, const Options& options, std::ostream& out, report::RunSummary&)
 {
   // From a bundle, the heads its graph stores: only their entries are read.
-  // The line is short_line's for a head (never a branchpoint: nothing revises it).
   if (!options.verbose) {
     if (auto heads = script::read_bundle_heads(config.migrations)) {
       for (const auto& head : *heads) {
-        out << head.id;
-        for (const auto& label : head.branch_labels) {
-          out << " (" << label << ")";
-        }
-        out << (head.has_dependents ? " (effective head)" : " (head)") << (head.parents > 1 ? " (mergepoint)" : "")
-            << "\n";
+        out << head_line(head) << "\n";
       }
       return 0;
     }

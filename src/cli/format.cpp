@@ -9,28 +9,52 @@ namespace {
 std::string markers(const migrator::Catalog& catalog, int node, const graph::NodeSet* current_rows)
 {
   const graph::RevisionGraph& graph = catalog.graph();
+  Marks marks;
+  marks.labels = &graph.spec(node).branch_labels;
+  marks.head = graph.is_head(node);
+  marks.effective_head = marks.head && !graph.dependents(node).empty();
+  marks.branchpoint = graph.children(node).size() > 1;
+  marks.mergepoint = graph.parents(node).size() > 1;
+  marks.current = current_rows != nullptr && (*current_rows)[node];
+  return marks_text(marks);
+}
+
+} // namespace
+
+std::string marks_text(const Marks& marks)
+{
   std::string out;
-  for (const auto& label : graph.spec(node).branch_labels) {
-    out += " (" + label + ")";
+  if (marks.labels != nullptr) {
+    for (const auto& label : *marks.labels) {
+      out += " (" + label + ")";
+    }
   }
   // As Alembic marks them: a head that a revision elsewhere depends on is
   // an "effective head" (still a head: nothing revises it).
-  if (graph.is_head(node)) {
-    out += graph.dependents(node).empty() ? " (head)" : " (effective head)";
+  if (marks.head) {
+    out += marks.effective_head ? " (effective head)" : " (head)";
   }
-  if (graph.children(node).size() > 1) {
+  if (marks.branchpoint) {
     out += " (branchpoint)";
   }
-  if (graph.parents(node).size() > 1) {
+  if (marks.mergepoint) {
     out += " (mergepoint)";
   }
-  if (current_rows != nullptr && (*current_rows)[node]) {
+  if (marks.current) {
     out += " (current)";
   }
   return out;
 }
 
-} // namespace
+std::string head_line(const script::BundleHead& head)
+{
+  Marks marks;
+  marks.labels = &head.branch_labels;
+  marks.head = true;  // nothing revises a head, so it is never a branchpoint
+  marks.effective_head = head.has_dependents;
+  marks.mergepoint = head.parents > 1;
+  return head.id + marks_text(marks);
+}
 
 std::string history_line(const migrator::Catalog& catalog, int node, const graph::NodeSet* current_rows)
 {

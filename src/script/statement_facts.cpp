@@ -149,6 +149,10 @@ SectionFacts facts_of(const Revision& rev, bool upgrade)
     return analyze_section(upgrade ? rev.upgrade_sql.view() : rev.downgrade_sql.view());
   }
   FactsReader in(stored.view(), rev);
+  if (in.number() != kStatementRulesVersion) {
+    // Written by a lockstep whose rules differ: derive the verdicts again.
+    return analyze_section(upgrade ? rev.upgrade_sql.view() : rev.downgrade_sql.view());
+  }
   SectionFacts up = in.section(rev.upgrade_sql.size());
   if (upgrade) {
     return up;
@@ -167,6 +171,7 @@ void require_parses(const SectionFacts& facts, const std::string& location, int 
 std::string encode_facts(const SectionFacts& upgrade, const SectionFacts& downgrade)
 {
   std::string out;
+  put_varint(out, kStatementRulesVersion);
   encode_section(out, upgrade);
   encode_section(out, downgrade);
   return out;

@@ -9,7 +9,9 @@
 // a bundle stores them, derived by the same analyze_section when it was
 // written (script/bundle), so planning from a bundle never parses SQL. Lines
 // are relative to the section's first line (0 = that line), so they hold
-// wherever the section sits in its file.
+// wherever the section sits in its file. Stored facts carry the rules'
+// version (kStatementRulesVersion); a bundle written under other rules has
+// its facts derived again, as a folder's are.
 #pragma once
 
 #include "script/revision_file.hpp"

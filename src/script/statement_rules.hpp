@@ -31,6 +31,13 @@ enum class TransactionUse : uint8_t {
 };
 inline constexpr uint8_t kLastTransactionUse = static_cast<uint8_t>(TransactionUse::controls_transaction);
 
+// The version of the rules below and of the statement splitting they rely
+// on. Bump it whenever they decide anything differently: a bundle stores
+// each statement's verdict under this number, and verdicts stored under
+// another one are derived again from the SQL when a plan is checked, never
+// trusted (script/statement_facts).
+inline constexpr uint32_t kStatementRulesVersion = 1;
+
 // One parse at most (none for a statement that lacks every key word that
 // could make it matter).
 TransactionUse classify_statement(const std::string& sql);

@@ -151,3 +151,33 @@ TEST_CASE("a revision only the database remembers is shown with where it is stor
   CHECK(block.find("Path: (stored in the database)\n") != std::string::npos);
   CHECK(cli::history_line(catalog, node(catalog, "z"), nullptr) == "a -> z (head), from a newer image");
 }
+
+TEST_CASE("a head read from a bundle's stored graph prints as short_line prints it", "[cli][format]")
+{
+  // x: an effective head; y: a plain head; s: a labelled mergepoint head.
+  std::vector<script::Revision> revs{
+    make_revision("x", "", "SELECT 1;", "SELECT 1;"),
+    make_revision("y", "x", "SELECT 1;", "SELECT 1;"),
+    make_revision("p", "", "SELECT 1;", "SELECT 1;"),
+    make_revision("q", "p", "SELECT 1;", "SELECT 1;"),
+    make_revision("r", "p", "SELECT 1;", "SELECT 1;"),
+    make_revision("s", "q", "SELECT 1;", "SELECT 1;"),
+    make_revision("t", "", "SELECT 1;", "SELECT 1;"),
+  };
+  revs[5].parents = {"q", "r"};
+  revs[5].branch_labels = {"release", "stable"};
+  revs[6].depends_on = {"s"};  // s is depended on: an effective head
+  const migrator::Catalog catalog(revs);
+  const graph::RevisionGraph& graph = catalog.graph();
+  std::vector<std::string> lines;
+  for (int head : graph.heads()) {
+    script::BundleHead stored;
+    stored.id = graph.id(head);
+    stored.branch_labels = graph.spec(head).branch_labels;
+    stored.parents = graph.parents(head).size();
+    stored.has_dependents = !graph.dependents(head).empty();
+    CHECK(cli::head_line(stored) == cli::short_line(catalog, head));
+    lines.push_back(cli::head_line(stored));
+  }
+  CHECK(lines == std::vector<std::string>{"y (head)", "s (release) (stable) (effective head) (mergepoint)", "t (head)"});
+}

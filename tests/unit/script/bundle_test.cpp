@@ -363,12 +363,13 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
   SECTION("well-sealed statement facts that do not fit the SQL fail when the plan check reads them")
   {
     const std::string sections = std::string(64, 'f') + "SELECT 1;";
+    const std::string rules(1, static_cast<char>(lockstep::script::kStatementRulesVersion));
     // kind 0 (parsed), one statement: at 0, 32 bytes long (the section has 9), line 0, fine.
-    const std::string too_long = std::string("\x00\x01\x00\x20\x00\x00\x00\x00", 8);
+    const std::string too_long = rules + std::string("\x00\x01\x00\x20\x00\x00\x00\x00", 8);
     // kind 7: no such kind.
-    const std::string unknown_kind = std::string("\x07\x00", 2);
+    const std::string unknown_kind = rules + std::string("\x07\x00", 2);
     // one statement whose verdict is past the last there is
-    const std::string bad_verdict = std::string("\x00\x01\x00\x08\x00\x7f\x00\x00", 8);
+    const std::string bad_verdict = rules + std::string("\x00\x01\x00\x08\x00\x7f\x00\x00", 8);
     for (const std::string& facts : {too_long, unknown_kind, bad_verdict}) {
       const auto revisions = script::decode_bundle(
         wrap(1, entry("a", 9, 0, static_cast<uint32_t>(facts.size())),
@@ -383,6 +384,22 @@ TEST_CASE("every damaged bundle is a usage error that names the file and says wh
         CHECK_THAT(e.what(), ContainsSubstring("/images/app.bundle/a.sql") &&
                                ContainsSubstring("corrupt migration bundle") && ContainsSubstring("revision a"));
       }
+    }
+  }
+  SECTION("statement facts stored under other statement rules are derived again from the SQL, never trusted")
+  {
+    const std::string sections = std::string(64, 'f') + "CREATE INDEX CONCURRENTLY i ON t (c);";
+    // Under rules version 0 (or a newer lockstep's): "one statement, fine", which is wrong today.
+    for (uint32_t other : {0u, lockstep::script::kStatementRulesVersion + 1}) {
+      const std::string facts = std::string(1, static_cast<char>(other)) + std::string("\x00\x01\x00\x24\x00\x00\x00\x00", 8);
+      const auto revisions = script::decode_bundle(
+        wrap(1, entry("a", 37, 0, static_cast<uint32_t>(facts.size())),
+             {{deflated(sections + facts), static_cast<uint32_t>(101 + facts.size()), 1}}),
+        "/images/app.bundle");
+      REQUIRE(revisions.size() == 1);
+      const script::SectionFacts derived = script::facts_of(revisions[0], true);
+      REQUIRE(derived.statements.size() == 1);
+      CHECK(derived.statements[0].use == script::TransactionUse::create_index_concurrently);
     }
   }
   SECTION("a well-sealed chunk that does not inflate fails when its SQL is first read")
