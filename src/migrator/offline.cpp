@@ -5,7 +5,6 @@
 #include "migrator/plan_check.hpp"
 #include "migrator/step_script.hpp"
 #include "util/error.hpp"
-#include "util/strings.hpp"
 
 namespace lockstep::migrator {
 
@@ -77,9 +76,7 @@ void render(const Catalog& files, Kind kind, const std::string& range, const db:
       text += "BEGIN;\n\n";
     }
     // The section as written, comments and all: what a DBA reviews.
-    const std::string_view sql = step.direction == graph::Direction::up ? rev.upgrade_sql.view() : rev.downgrade_sql.view();
-    if (script::has_sql(sql)) {
-      const std::string_view statement = util::trim(sql);
+    if (const std::string_view statement = verbatim_section(rev, step.direction); !statement.empty()) {
       text += statement;
       // End the section's last statement, whatever its author left after it.
       text += statement.back() == ';' ? "\n\n" : "\n;\n\n";

@@ -90,8 +90,8 @@ db::StepBatch build(const Catalog& catalog, const graph::Step& step, const db::T
       batch.statements.push_back({std::string(sql.substr(statement.begin, statement.length)),
                                   first_line + static_cast<int>(statement.line)});
     }
-  } else if (script::has_sql(sql)) {
-    batch.statements.push_back({std::string(util::trim(sql)), first_line});
+  } else if (const std::string_view section = verbatim_section(rev, step.direction); !section.empty()) {
+    batch.statements.push_back({std::string(section), first_line});
   }
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
@@ -106,6 +106,12 @@ db::StepBatch build(const Catalog& catalog, const graph::Step& step, const db::T
 }
 
 } // namespace
+
+std::string_view verbatim_section(const script::Revision& rev, graph::Direction direction)
+{
+  const std::string_view sql = direction == graph::Direction::up ? rev.upgrade_sql.view() : rev.downgrade_sql.view();
+  return script::has_sql(sql) ? util::trim(sql) : std::string_view();
+}
 
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
                          const std::string& run_by, Statements mode)

@@ -10,6 +10,7 @@
 #include "script/statement_facts.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace lockstep::migrator {
 
@@ -45,6 +46,11 @@ void append_bookkeeping(std::string& out, const Catalog& catalog, int node, grap
 // Alembic's log line: "Running upgrade a, b -> c, message".
 std::string describe_step(const Catalog& catalog, const graph::Step& step);
 void append_description(std::string& out, const Catalog& catalog, int node, graph::Direction direction);
+
+// A section as written, comments and all, without the blank space around it
+// (what `--sql` prints and Statements::verbatim runs); empty when it holds
+// no SQL.
+std::string_view verbatim_section(const script::Revision& rev, graph::Direction direction);
 
 std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::vector<int>& nodes);
 
