@@ -18,6 +18,7 @@
 #include <cpprest/http_client.h>
 #include <cpprest/json.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -626,6 +627,50 @@ TEST_CASE("the fake API server and lockstep agree on annotation keys", "[kube]")
         std::string("p.dev/x_y.z"), std::string("p.dev/"), std::string("/x"), std::string("p.dev/a b")}) {
     INFO(key);
     CHECK(report::valid_annotation_key(key) == test::kubernetes_accepts_annotation_key(key));
+  }
+}
+
+// A client that hangs up before its answer (a deadline passed) must not take
+// the fake server down with it, nor the test binary: a real API server
+// shrugs it off. Each client here sends a whole request, then resets the
+// connection at once, so the answer (and TLS's close) is written to a socket
+// that is gone.
+TEST_CASE("the fake API server outlives clients that hang up before their answer", "[kube]")
+{
+  Pod pod;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  REQUIRE(ctx != nullptr);
+  const std::string body = R"({"metadata":{"annotations":{"a.dev/x":"1"}}})";
+  const std::string request = "PATCH /api/v1/namespaces/shop/pods/web-0 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Authorization: Bearer token-one\r\nContent-Type: application/merge-patch+json\r\n"
+                              "Content-Length: " +
+                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  for (int i = 0; i < 20; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(pod.api.port()));
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    REQUIRE(SSL_connect(ssl) == 1);
+    REQUIRE(SSL_write(ssl, request.data(), static_cast<int>(request.size())) == static_cast<int>(request.size()));
+    linger reset{1, 0};  // close with a RST, not a FIN: the peer's next writes fail
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    SSL_free(ssl);
+    close(fd);
+  }
+  SSL_CTX_free(ctx);
+  // Still serving: what the reporter sends gets through and is recorded.
+  const size_t before = pod.api.requests().size();  // those the server read before the reset
+  report::Reporter reporter(pod.settings(report::Mode::required), pod.env());
+  reporter.started("upgrade heads");
+  CHECK(reporter.finished(succeeded()) == 0);
+  const auto requests = pod.api.requests();
+  REQUIRE(requests.size() > before);
+  for (size_t i = before; i < requests.size(); ++i) {
+    CHECK(requests[i].status < 300);
   }
 }
 

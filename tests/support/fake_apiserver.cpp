@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -191,6 +193,16 @@ std::vector<ReceivedRequest> FakeApiServer::requests() const
 
 void FakeApiServer::serve()
 {
+  // A client that gives up (its deadline passed, its test is done) closes
+  // its end while an answer is on the way. A real API server shrugs that
+  // off; here the write would raise SIGPIPE and kill the whole test binary
+  // (it did, once, under load). Blocked in this thread, the only one that
+  // writes to a socket, a write's SIGPIPE (sent to the writing thread) is
+  // never delivered and the write fails with EPIPE instead.
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   while (!m_stop) {
     pollfd pfd{m_listener, POLLIN, 0};
     if (poll(&pfd, 1, 50) <= 0) {
