@@ -34,6 +34,7 @@ public:
   LazyText() = default;
   LazyText(const std::string& text) { assign(text); }  // NOLINT: implicit, like the std::string it replaces
   LazyText(const char* text) { assign(text); }         // NOLINT
+  explicit LazyText(std::string_view text) { assign(text); }
   // `size` bytes at `offset` of chunk `chunk` of `source`.
   LazyText(const TextSource* source, uint32_t chunk, uint32_t offset, uint32_t size);
   LazyText(const LazyText& other);

@@ -60,14 +60,18 @@ bool equals_ignoring_case(std::string_view text, std::string_view lower)
 }
 
 // "-- +upgrade" / "-- +downgrade" (any case, any spacing after "--"). Runs
-// on every line of every file, so it allocates nothing.
+// on every line of every file, so it allocates nothing and gives up at the
+// first character that cannot start a marker (most SQL lines).
 bool parse_marker(std::string_view line, Section& section)
 {
-  std::string_view t = util::trim(line);
-  if (t.size() < 10 || t[0] != '-' || t[1] != '-') {
+  size_t i = 0;
+  while (i < line.size() && util::is_space(line[i])) {
+    ++i;
+  }
+  if (line.size() - i < 10 || line[i] != '-' || line[i + 1] != '-') {
     return false;
   }
-  std::string_view word = util::trim(t.substr(2));
+  std::string_view word = util::trim(line.substr(i + 2));
   if (word.empty() || word[0] != '+') {
     return false;
   }
@@ -82,46 +86,75 @@ bool parse_marker(std::string_view line, Section& section)
   return false;
 }
 
-// The header keys, lower case; an unknown key gets the index past the end.
+// The header keys, lower case with single spaces.
+enum HeaderKey : unsigned {
+  revision_id,
+  revises,
+  message,
+  create_date,
+  branch_labels,
+  depends_on,
+  transactional,
+  lint_ignore,
+  unknown_key,  // a key of the right shape that is none of the above
+};
 constexpr std::string_view kHeaderKeys[] = {"revision id",   "revises",     "message",       "create date",
                                             "branch labels", "depends on",  "transactional", "lint ignore"};
 
-unsigned header_key_index(std::string_view key)
-{
-  unsigned i = 0;
-  while (i < std::size(kHeaderKeys) && kHeaderKeys[i] != key) {
-    ++i;
-  }
-  return i;
-}
+// A header line "-- Key: value", read without copying: the raw key (as
+// written, for messages), which key it is, and the value (trimmed).
+struct HeaderLine {
+  std::string_view raw_key;
+  HeaderKey key = unknown_key;
+  std::string_view value;
+};
 
-// "-- Key: value" -> key (lower case, single spaces) and value. A comment
-// without "Word words:" at its start is free text and returns false.
-bool parse_header_line(std::string_view line, std::string& key, std::string& value)
+// False for a comment without "Word words:" at its start (free text). The
+// key is matched case-insensitively with runs of white space read as one
+// space, letter by letter against the known keys, so nothing is built.
+bool parse_header_line(std::string_view t, HeaderLine& out)
 {
-  std::string_view t = util::trim(line);
-  if (!util::starts_with(t, "--")) {
-    return false;
-  }
+  // `t` is the trimmed line and starts with "--".
   t = util::trim(t.substr(2));
-  size_t colon = t.find(':');
+  const size_t colon = t.find(':');
   if (colon == std::string_view::npos || colon == 0) {
     return false;
   }
-  std::string_view raw_key = util::trim(t.substr(0, colon));
-  key.clear();
+  const std::string_view raw_key = util::trim(t.substr(0, colon));
+  char normal[16];  // longer than any known key: unknown, but still checked for shape
+  size_t length = 0;
+  bool after_space = false;
   for (char c : raw_key) {
+    char n;
     if (util::is_space(c)) {
-      if (key.back() != ' ') {
-        key += ' ';
+      if (after_space) {
+        continue;
       }
+      after_space = true;
+      n = ' ';
     } else if (util::is_alpha(c) || c == '_' || c == '-') {
-      key += util::ascii_lower(c);
+      after_space = false;
+      n = util::ascii_lower(c);
     } else {
       return false;
     }
+    if (length < sizeof normal) {
+      normal[length] = n;
+    }
+    ++length;
   }
-  value.assign(util::trim(t.substr(colon + 1)));
+  out.raw_key = raw_key;
+  out.key = unknown_key;
+  if (length <= sizeof normal) {
+    const std::string_view key(normal, length);
+    for (unsigned i = 0; i < std::size(kHeaderKeys); ++i) {
+      if (kHeaderKeys[i] == key) {
+        out.key = static_cast<HeaderKey>(i);
+        break;
+      }
+    }
+  }
+  out.value = util::trim(t.substr(colon + 1));
   return true;
 }
 
@@ -130,11 +163,11 @@ bool parse_header_line(std::string_view line, std::string& key, std::string& val
   throw_usage(path + ":" + std::to_string(line) + ": " + what);
 }
 
-void check_ids(const std::vector<std::string>& ids, const std::string& key, const std::string& path, size_t line)
+void check_ids(const std::vector<std::string>& ids, const char* key, const std::string& path, size_t line)
 {
   for (const auto& id : ids) {
     if (!valid_revision_id(id)) {
-      fail(path, line, key + ": '" + id + "' is not a revision id ([A-Za-z0-9_], at most 32 characters)");
+      fail(path, line, std::string(key) + ": '" + id + "' is not a revision id ([A-Za-z0-9_], at most 32 characters)");
     }
   }
 }
@@ -216,22 +249,24 @@ std::string checksum_of(const Revision& rev)
   return rev.checksum.empty() ? upgrade_checksum(rev.upgrade_sql) : rev.checksum.str();
 }
 
-Revision parse_revision(std::string_view text, std::string path_in)
+namespace {
+
+// Parses `text` into `rev` (fresh, its path set). With `place`, the sections
+// are LazyTexts of the source `text` lies in; without, copies.
+void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
 {
+  const char* const start = text.data();
   // A byte-order mark, as some Windows editors write.
-  if (util::starts_with(text, "\xEF\xBB\xBF")) {
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
     text.remove_prefix(3);
   }
-  Revision rev;
-  rev.path = std::move(path_in);
   const std::string& path = rev.path;
   LineReader reader(text);
 
   bool seen_id = false;
   bool seen_revises = false;
   size_t revises_line = 0;
-  std::string key;  // reused: parsing runs on every file of every start
-  std::string value;
+  HeaderLine header;
   unsigned seen_keys = 0;  // bit i: kHeaderKeys[i] was seen
   Section section = Section::header;
   size_t section_begin = 0;
@@ -239,12 +274,15 @@ Revision parse_revision(std::string_view text, std::string path_in)
   size_t downgrade_marker_line = 0;
 
   auto close_section = [&](size_t end_offset) {
-    std::string_view body = text.substr(section_begin, end_offset - section_begin);
-    if (section == Section::upgrade) {
-      rev.upgrade_sql = std::string(body);
-    } else if (section == Section::downgrade) {
-      rev.downgrade_sql = std::string(body);
+    if (section == Section::header || end_offset == section_begin) {
+      return;
     }
+    LazyText& into = section == Section::upgrade ? rev.upgrade_sql : rev.downgrade_sql;
+    const std::string_view body = text.substr(section_begin, end_offset - section_begin);
+    into = place != nullptr ? LazyText(place->source, place->chunk,
+                                       place->offset + static_cast<uint32_t>(body.data() - start),
+                                       static_cast<uint32_t>(body.size()))
+                            : LazyText(body);
   };
 
   size_t number = 0;
@@ -267,60 +305,69 @@ Revision parse_revision(std::string_view text, std::string path_in)
     if (section != Section::header) {
       continue;
     }
-    std::string_view t = util::trim(line.text);
+    const std::string_view t = util::trim(line.text);
     if (t.empty()) {
       continue;
     }
-    if (!parse_header_line(line.text, key, value)) {
-      if (util::starts_with(t, "--")) {
-        continue;  // a free-text comment in the header
-      }
+    if (t.size() < 2 || t[0] != '-' || t[1] != '-') {
       fail(path, number, "SQL before the '-- +upgrade' marker");
     }
-    const unsigned bit = 1u << header_key_index(key);
+    if (!parse_header_line(t, header)) {
+      continue;  // a free-text comment in the header
+    }
+    const unsigned bit = 1u << header.key;
     if ((seen_keys & bit) != 0) {
-      fail(path, number, "header key '" + key + "' appears twice");
+      fail(path, number, "header key '" + std::string(kHeaderKeys[header.key]) + "' appears twice");
     }
     seen_keys |= bit;
-    if (key == "revision id") {
+    const std::string_view value = header.value;
+    switch (header.key) {
+    case revision_id:
       if (!valid_revision_id(value)) {
-        fail(path, number, "Revision ID '" + value + "' is not valid: use 1 to 32 of [A-Za-z0-9_]");
+        fail(path, number, "Revision ID '" + std::string(value) + "' is not valid: use 1 to 32 of [A-Za-z0-9_]");
       }
-      rev.id = value;
+      rev.id.assign(value);
       seen_id = true;
-    } else if (key == "revises") {
-      rev.parents = util::split_list(value);
+      break;
+    case revises:
+      util::split_list_into(value, rev.parents);
       check_ids(rev.parents, "Revises", path, number);
       seen_revises = true;
       revises_line = number;
-    } else if (key == "message") {
-      rev.message = value;
-    } else if (key == "create date") {
-      rev.create_date = value;
-    } else if (key == "branch labels") {
-      rev.branch_labels = util::split_list(value);
+      break;
+    case message:
+      rev.message.assign(value);
+      break;
+    case create_date:
+      rev.create_date.assign(value);
+      break;
+    case branch_labels:
+      util::split_list_into(value, rev.branch_labels);
       for (const auto& label : rev.branch_labels) {
         if (std::string problem = branch_label_problem(label); !problem.empty()) {
           fail(path, number, "Branch Labels: '" + label + "' is not a valid label: " + problem);
         }
       }
-    } else if (key == "depends on") {
-      rev.depends_on = util::split_list(value);
+      break;
+    case depends_on:
+      util::split_list_into(value, rev.depends_on);
       check_ids(rev.depends_on, "Depends On", path, number);
-    } else if (key == "transactional") {
-      std::string v = util::to_lower(value);
-      if (v == "true") {
+      break;
+    case transactional:
+      if (equals_ignoring_case(value, "true")) {
         rev.transactional = true;
-      } else if (v == "false") {
+      } else if (equals_ignoring_case(value, "false")) {
         rev.transactional = false;
       } else {
-        fail(path, number, "Transactional must be 'true' or 'false', not '" + value + "'");
+        fail(path, number, "Transactional must be 'true' or 'false', not '" + std::string(value) + "'");
       }
-    } else if (key == "lint ignore") {
-      rev.lint_ignore = util::split_list(value);
-    } else {
+      break;
+    case lint_ignore:
+      util::split_list_into(value, rev.lint_ignore);
+      break;
+    case unknown_key:
       fail(path, number,
-           "unknown header key '" + std::string(util::trim(t.substr(2, t.find(':') - 2))) +
+           "unknown header key '" + std::string(header.raw_key) +
              "' (known: Revision ID, Revises, Message, Create Date, Branch Labels, Depends On, Transactional, Lint Ignore)");
     }
   }
@@ -340,7 +387,22 @@ Revision parse_revision(std::string_view text, std::string path_in)
       fail(path, revises_line, "revision " + rev.id + " revises itself");
     }
   }
+}
+
+} // namespace
+
+Revision parse_revision(std::string_view text, std::string path)
+{
+  Revision rev;
+  rev.path = std::move(path);
+  parse_into(rev, text, nullptr);
   return rev;
+}
+
+void parse_revision_into(Revision& rev, std::string_view text, std::string path, const TextPlace& place)
+{
+  rev.path = std::move(path);
+  parse_into(rev, text, &place);
 }
 
 } // namespace lockstep::script
