@@ -5,6 +5,7 @@
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
+#include <cstring>
 #include <iterator>
 
 namespace lockstep::script {
@@ -12,6 +13,54 @@ namespace lockstep::script {
 namespace {
 
 enum class Section { header, upgrade, downgrade };
+
+// Character classes by table (util/strings' classes, one load each): the
+// parser looks at every byte of every header line of every file.
+enum : unsigned char { kSpace = 1, kKeyChar = 2, kIdChar = 4 };
+
+struct Classes {
+  unsigned char of[256] = {};
+  constexpr Classes()
+  {
+    for (int c = 0; c < 256; ++c) {
+      const char ch = static_cast<char>(c);
+      of[c] = static_cast<unsigned char>((util::is_space(ch) ? kSpace : 0) |
+                                         (util::is_alpha(ch) || ch == '_' || ch == '-' ? kKeyChar : 0) |
+                                         (util::is_alpha(ch) || (ch >= '0' && ch <= '9') || ch == '_' ? kIdChar : 0));
+    }
+  }
+};
+constexpr Classes kClasses;
+
+bool is(char c, unsigned char cls)
+{
+  return (kClasses.of[static_cast<unsigned char>(c)] & cls) != 0;
+}
+
+// How many '\n' `text` holds (memchr skips the bytes between them).
+size_t count_lines(std::string_view text)
+{
+  size_t lines = 0;
+  for (const char* at = text.data(), *end = at + text.size();
+       (at = static_cast<const char*>(std::memchr(at, '\n', static_cast<size_t>(end - at)))) != nullptr; ++at) {
+    ++lines;
+  }
+  return lines;
+}
+
+// util::trim, by the table.
+std::string_view trim(std::string_view text)
+{
+  size_t begin = 0;
+  while (begin < text.size() && is(text[begin], kSpace)) {
+    ++begin;
+  }
+  size_t end = text.size();
+  while (end > begin && is(text[end - 1], kSpace)) {
+    --end;
+  }
+  return text.substr(begin, end - begin);
+}
 
 struct Line {
   std::string_view text;  // without the line break and a trailing '\r'
@@ -65,13 +114,13 @@ bool equals_ignoring_case(std::string_view text, std::string_view lower)
 bool parse_marker(std::string_view line, Section& section)
 {
   size_t i = 0;
-  while (i < line.size() && util::is_space(line[i])) {
+  while (i < line.size() && is(line[i], kSpace)) {
     ++i;
   }
   if (line.size() - i < 10 || line[i] != '-' || line[i + 1] != '-') {
     return false;
   }
-  std::string_view word = util::trim(line.substr(i + 2));
+  std::string_view word = trim(line.substr(i + 2));
   if (word.empty() || word[0] != '+') {
     return false;
   }
@@ -109,53 +158,90 @@ struct HeaderLine {
   std::string_view value;
 };
 
-// False for a comment without "Word words:" at its start (free text). The
-// key is matched case-insensitively with runs of white space read as one
-// space, letter by letter against the known keys, so nothing is built.
-bool parse_header_line(std::string_view t, HeaderLine& out)
+// What a line before the first marker is.
+enum class HeaderKind { blank, marker, header, comment, sql };
+
+// One pass over a line before the first marker, which is what
+// parse_marker() and then the header rules make of it: blank; a marker
+// (into `section`); "-- Key: value" (into `out`), its key matched
+// case-insensitively with runs of white space read as one space, letter by
+// letter, so nothing is built; a comment without "Word words:" at its start
+// (free text); or anything else (SQL).
+HeaderKind read_header_line(std::string_view line, Section& section, HeaderLine& out)
 {
-  // `t` is the trimmed line and starts with "--".
-  t = util::trim(t.substr(2));
-  const size_t colon = t.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return false;
+  const char* p = line.data();
+  const char* end = p + line.size();
+  while (p < end && is(*p, kSpace)) {
+    ++p;
   }
-  const std::string_view raw_key = util::trim(t.substr(0, colon));
+  while (end > p && is(end[-1], kSpace)) {
+    --end;
+  }
+  if (p == end) {
+    return HeaderKind::blank;
+  }
+  if (end - p < 2 || p[0] != '-' || p[1] != '-') {
+    return HeaderKind::sql;
+  }
+  const char* key = p + 2;
+  while (key < end && is(*key, kSpace)) {
+    ++key;
+  }
+  if (key < end && *key == '+') {  // a '+' starts no key: a marker, or free text
+    const std::string_view word(key, static_cast<size_t>(end - key));
+    if (equals_ignoring_case(word, "+upgrade")) {
+      section = Section::upgrade;
+      return HeaderKind::marker;
+    }
+    if (equals_ignoring_case(word, "+downgrade")) {
+      section = Section::downgrade;
+      return HeaderKind::marker;
+    }
+    return HeaderKind::comment;
+  }
   char normal[16];  // longer than any known key: unknown, but still checked for shape
   size_t length = 0;
-  bool after_space = false;
-  for (char c : raw_key) {
-    char n;
-    if (util::is_space(c)) {
-      if (after_space) {
-        continue;
+  bool space = false;  // white space after a key character, written if another follows
+  const char* at = key;
+  const char* key_end = key;
+  for (; at < end && *at != ':'; ++at) {
+    const unsigned char cls = kClasses.of[static_cast<unsigned char>(*at)];
+    if ((cls & kKeyChar) == 0) {
+      if ((cls & kSpace) == 0) {
+        return HeaderKind::comment;
       }
-      after_space = true;
-      n = ' ';
-    } else if (util::is_alpha(c) || c == '_' || c == '-') {
-      after_space = false;
-      n = util::ascii_lower(c);
-    } else {
-      return false;
+      space = length > 0;
+      continue;
     }
-    if (length < sizeof normal) {
-      normal[length] = n;
+    if (space) {
+      normal[length < sizeof normal ? length : 0] = ' ';
+      ++length;
+      space = false;
     }
+    normal[length < sizeof normal ? length : 0] = util::ascii_lower(*at);
     ++length;
+    key_end = at + 1;
   }
-  out.raw_key = raw_key;
+  if (at == end || at == key) {
+    return HeaderKind::comment;  // no ':', or nothing before it
+  }
+  out.raw_key = std::string_view(key, static_cast<size_t>(key_end - key));
   out.key = unknown_key;
   if (length <= sizeof normal) {
-    const std::string_view key(normal, length);
+    const std::string_view normalized(normal, length);
     for (unsigned i = 0; i < std::size(kHeaderKeys); ++i) {
-      if (kHeaderKeys[i] == key) {
+      if (kHeaderKeys[i] == normalized) {
         out.key = static_cast<HeaderKey>(i);
         break;
       }
     }
   }
-  out.value = util::trim(t.substr(colon + 1));
-  return true;
+  const char* value = at + 1;
+  while (value < end && is(*value, kSpace)) {
+    ++value;
+  }
+  out.value = std::string_view(value, static_cast<size_t>(end - value));
+  return HeaderKind::header;
 }
 
 [[noreturn]] void fail(const std::string& path, size_t line, const std::string& what)
@@ -202,7 +288,16 @@ std::string branch_label_problem(std::string_view label)
 
 bool valid_revision_id(std::string_view id)
 {
-  return util::is_short_identifier(id);
+  // util::is_short_identifier, by the table: every id of every file.
+  if (id.empty() || id.size() > 32) {
+    return false;
+  }
+  for (char c : id) {
+    if (!is(c, kIdChar)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool has_sql(std::string_view sql)
@@ -285,35 +380,36 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
                             : LazyText(body);
   };
 
+  // A marker line: the section before it ends, the next starts after it.
+  auto open_section = [&](Section marker, size_t line_begin, size_t line_end, size_t number) {
+    close_section(line_begin);
+    size_t& marker_line = marker == Section::upgrade ? upgrade_marker_line : downgrade_marker_line;
+    if (marker_line != 0) {
+      fail(path, number, "second '-- +" + std::string(marker == Section::upgrade ? "upgrade" : "downgrade") +
+                           "' marker (the first is on line " + std::to_string(marker_line) + ")");
+    }
+    marker_line = number;
+    section = marker;
+    section_begin = line_end;
+    (marker == Section::upgrade ? rev.upgrade_line : rev.downgrade_line) = static_cast<int>(number + 1);
+  };
+
+  // The header, line by line, up to the first marker.
   size_t number = 0;
-  for (Line line; reader.next(line);) {
+  for (Line line; section == Section::header && reader.next(line);) {
     ++number;
     Section marker;
-    if (parse_marker(line.text, marker)) {
-      close_section(line.begin);
-      size_t& marker_line = marker == Section::upgrade ? upgrade_marker_line : downgrade_marker_line;
-      if (marker_line != 0) {
-        fail(path, number, "second '-- +" + std::string(marker == Section::upgrade ? "upgrade" : "downgrade") +
-                             "' marker (the first is on line " + std::to_string(marker_line) + ")");
-      }
-      marker_line = number;
-      section = marker;
-      section_begin = line.end;
-      (marker == Section::upgrade ? rev.upgrade_line : rev.downgrade_line) = static_cast<int>(number + 1);
+    switch (read_header_line(line.text, marker, header)) {
+    case HeaderKind::marker:
+      open_section(marker, line.begin, line.end, number);
       continue;
-    }
-    if (section != Section::header) {
+    case HeaderKind::blank:
+    case HeaderKind::comment:  // free text in the header
       continue;
-    }
-    const std::string_view t = util::trim(line.text);
-    if (t.empty()) {
-      continue;
-    }
-    if (t.size() < 2 || t[0] != '-' || t[1] != '-') {
+    case HeaderKind::sql:
       fail(path, number, "SQL before the '-- +upgrade' marker");
-    }
-    if (!parse_header_line(t, header)) {
-      continue;  // a free-text comment in the header
+    case HeaderKind::header:
+      break;
     }
     const unsigned bit = 1u << header.key;
     if ((seen_keys & bit) != 0) {
@@ -371,6 +467,33 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
              "' (known: Revision ID, Revises, Message, Create Date, Branch Labels, Depends On, Transactional, Lint Ignore)");
     }
   }
+  // The sections: only a marker line counts there, and a marker line's
+  // one '+' is its marker's, so only lines with a '+' are looked at (found
+  // by memchr, not line by line), and lines are counted only up to a marker.
+  size_t counted_to = section_begin;  // lines before this offset are counted in `number`
+  for (size_t at = section_begin; section != Section::header && at < text.size();) {
+    const void* plus = std::memchr(text.data() + at, '+', text.size() - at);
+    if (plus == nullptr) {
+      break;
+    }
+    const size_t sign = static_cast<size_t>(static_cast<const char*>(plus) - text.data());
+    const void* before = memrchr(text.data() + at, '\n', sign - at);
+    const size_t line_begin = before == nullptr ? at : static_cast<size_t>(static_cast<const char*>(before) - text.data()) + 1;
+    const void* newline = std::memchr(text.data() + sign, '\n', text.size() - sign);
+    const size_t stop = newline == nullptr ? text.size() : static_cast<size_t>(static_cast<const char*>(newline) - text.data());
+    const size_t line_end = newline == nullptr ? text.size() : stop + 1;
+    std::string_view body = text.substr(line_begin, stop - line_begin);
+    if (!body.empty() && body.back() == '\r') {
+      body.remove_suffix(1);
+    }
+    Section marker;
+    if (parse_marker(body, marker)) {
+      number += count_lines(text.substr(counted_to, line_begin - counted_to)) + 1;
+      counted_to = line_end;
+      open_section(marker, line_begin, line_end, number);
+    }
+    at = line_end;
+  }
   close_section(text.size());
 
   if (!seen_id) {
@@ -380,7 +503,9 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
     fail(path, 1, "missing required header '-- Revises: <parent ids>' (leave it empty for a first revision)");
   }
   if (upgrade_marker_line == 0) {
-    fail(path, number + 1, "missing '-- +upgrade' section");
+    // Every line counted: the '\n's, and a last line without one.
+    const size_t lines = count_lines(text) + (!text.empty() && text.back() != '\n' ? 1 : 0);
+    fail(path, lines + 1, "missing '-- +upgrade' section");
   }
   for (const auto& parent : rev.parents) {
     if (parent == rev.id) {
