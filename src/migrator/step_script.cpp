@@ -70,7 +70,7 @@ void append_bookkeeping(std::string& out, const Catalog& catalog, const graph::S
 namespace {
 
 db::StepBatch build(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
-                    const std::string& run_by, const script::SectionFacts* facts)
+                    const std::string& run_by, const script::SectionFacts& facts)
 {
   require_buildable(catalog, step);
   const graph::RevisionGraph& graph = catalog.graph();
@@ -83,15 +83,11 @@ db::StepBatch build(const Catalog& catalog, const graph::Step& step, const db::T
   batch.transactional = rev.transactional;
   const std::string_view sql = up ? rev.upgrade_sql.view() : rev.downgrade_sql.view();
   const int first_line = up ? rev.upgrade_line : rev.downgrade_line;
-  if (facts != nullptr) {
-    script::require_parses(*facts, batch.location, first_line);
-    batch.statements.reserve(facts->statements.size());
-    for (const auto& statement : facts->statements) {
-      batch.statements.push_back({std::string(sql.substr(statement.begin, statement.length)),
-                                  first_line + static_cast<int>(statement.line)});
-    }
-  } else if (const std::string_view section = verbatim_section(rev, step.direction); !section.empty()) {
-    batch.statements.push_back({std::string(section), first_line});
+  script::require_parses(facts, batch.location, first_line);
+  batch.statements.reserve(facts.statements.size());
+  for (const auto& statement : facts.statements) {
+    batch.statements.push_back({std::string(sql.substr(statement.begin, statement.length)),
+                                first_line + static_cast<int>(statement.line)});
   }
 
   graph::RowChange rows = graph::row_change(step.rows_before, step.rows_after);
@@ -114,21 +110,18 @@ std::string_view verbatim_section(const script::Revision& rev, graph::Direction 
 }
 
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
-                         const std::string& run_by, Statements mode)
+                         const std::string& run_by)
 {
-  if (mode == Statements::verbatim) {
-    return build(catalog, step, names, run_by, nullptr);
-  }
   require_buildable(catalog, step);
   const script::SectionFacts facts =
     script::facts_of(catalog.revision(step.node), step.direction == graph::Direction::up);
-  return build(catalog, step, names, run_by, &facts);
+  return build(catalog, step, names, run_by, facts);
 }
 
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
                          const std::string& run_by, const script::SectionFacts& facts)
 {
-  return build(catalog, step, names, run_by, &facts);
+  return build(catalog, step, names, run_by, facts);
 }
 
 void append_description(std::string& out, const Catalog& catalog, int node, graph::Direction direction)

@@ -14,18 +14,14 @@
 
 namespace lockstep::migrator {
 
-enum class Statements {
-  split,     // one Statement per SQL statement, by the PostgreSQL parser (online runs)
-  verbatim,  // the section's text as one piece, comments kept (--sql output)
-};
-
-// With Statements::split a syntax error is Error(usage) naming file:line.
-// An upgrade step of a revision that exists only in the database cannot be
+// One Statement per SQL statement of the step's section, split by the
+// PostgreSQL parser; a syntax error is Error(usage) naming file:line. An
+// upgrade step of a revision that exists only in the database cannot be
 // built (its upgrade SQL is not stored): Error(internal), as from
 // require_buildable.
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
-                         const std::string& run_by, Statements mode = Statements::split);
-// Statements::split by facts already derived (script::facts_of the step's section).
+                         const std::string& run_by);
+// The same, split by facts already derived (script::facts_of the step's section).
 db::StepBatch build_step(const Catalog& catalog, const graph::Step& step, const db::TableNames& names,
                          const std::string& run_by, const script::SectionFacts& facts);
 
@@ -48,8 +44,7 @@ std::string describe_step(const Catalog& catalog, const graph::Step& step);
 void append_description(std::string& out, const Catalog& catalog, int node, graph::Direction direction);
 
 // A section as written, comments and all, without the blank space around it
-// (what `--sql` prints and Statements::verbatim runs); empty when it holds
-// no SQL.
+// (what `--sql` prints); empty when it holds no SQL.
 std::string_view verbatim_section(const script::Revision& rev, graph::Direction direction);
 
 std::vector<std::string> ids_of(const graph::RevisionGraph& graph, const std::vector<int>& nodes);

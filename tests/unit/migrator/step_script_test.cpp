@@ -63,9 +63,8 @@ TEST_CASE("a step's batch: split statements with their lines, the version-row ch
   CHECK_THAT(batches[1].bookkeeping, ContainsSubstring("UPDATE lockstep_version SET version_num='b2'") &&
                                        ContainsSubstring("lockstep_applied") && ContainsSubstring("lockstep_history"));
   CHECK(batches[1].direction == lockstep::db::Direction::up);
-  auto verbatim = lockstep::migrator::build_step(files, steps[0], {}, "dba", lockstep::migrator::Statements::verbatim);
-  REQUIRE(verbatim.statements.size() == 1);
-  CHECK(verbatim.statements[0].sql == "-- the users\nCREATE TABLE users (id int);");
+  CHECK(lockstep::migrator::verbatim_section(files.revision(steps[0].node), steps[0].direction) ==
+        "-- the users\nCREATE TABLE users (id int);");
 }
 
 TEST_CASE("a downgrade's batch: the downgrade section, the row moved back, the revision forgotten",
