@@ -244,6 +244,17 @@ HeaderKind read_header_line(std::string_view line, Section& section, HeaderLine&
   return HeaderKind::header;
 }
 
+// util::split_list_into, but a value without a comma (most parent lists:
+// one parent) is its one part as it is (the value is trimmed already).
+void split_value(std::string_view value, std::vector<std::string>& into)
+{
+  if (value.find(',') != std::string_view::npos) {
+    util::split_list_into(value, into);
+  } else if (!value.empty()) {
+    into.emplace_back(value);
+  }
+}
+
 [[noreturn]] void fail(const std::string& path, size_t line, const std::string& what)
 {
   throw_usage(path + ":" + std::to_string(line) + ": " + what);
@@ -426,7 +437,7 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
       seen_id = true;
       break;
     case revises:
-      util::split_list_into(value, rev.parents);
+      split_value(value, rev.parents);
       check_ids(rev.parents, "Revises", path, number);
       seen_revises = true;
       revises_line = number;
@@ -438,7 +449,7 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
       rev.create_date.assign(value);
       break;
     case branch_labels:
-      util::split_list_into(value, rev.branch_labels);
+      split_value(value, rev.branch_labels);
       for (const auto& label : rev.branch_labels) {
         if (std::string problem = branch_label_problem(label); !problem.empty()) {
           fail(path, number, "Branch Labels: '" + label + "' is not a valid label: " + problem);
@@ -446,7 +457,7 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
       }
       break;
     case depends_on:
-      util::split_list_into(value, rev.depends_on);
+      split_value(value, rev.depends_on);
       check_ids(rev.depends_on, "Depends On", path, number);
       break;
     case transactional:
@@ -459,7 +470,7 @@ void parse_into(Revision& rev, std::string_view text, const TextPlace* place)
       }
       break;
     case lint_ignore:
-      util::split_list_into(value, rev.lint_ignore);
+      split_value(value, rev.lint_ignore);
       break;
     case unknown_key:
       fail(path, number,
