@@ -9,7 +9,8 @@
 //   - an applied set is always closed under both kinds of edge, and the
 //     version table holds its "tips": applied revisions that no other
 //     applied revision revises or depends on.
-// Nodes are addressed by index (0..size()-1) in the order they were given.
+// Nodes are addressed by index (0..size()-1) in the order they were given,
+// from NodeSpecs the graph owns or NodeRefs to fields the caller keeps.
 // Construction rejects an unknown parent or dependency, a duplicate id or
 // branch label, and a cycle, naming the culprits (Error, ExitCode::usage).
 #pragma once

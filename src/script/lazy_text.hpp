@@ -1,7 +1,8 @@
-// Text that is either held in memory or read on first use from a shared
-// source: a bundle's SQL sections and checksums, which most commands never
-// look at (`heads` and `history` need only the headers), stay compressed
-// until something reads them.
+// Text that is either held in memory or read from a shared source: a
+// bundle's SQL sections and checksums, which most commands never look at
+// (`heads` and `history` need only the headers), stay compressed until
+// something reads them; a folder's sections point into the file bytes its
+// loader kept (script/directory), so none is copied.
 //
 // LazyText promises: view() gives the same bytes whichever way the text is
 // held; size() and empty() never read the source; copies of a text read
