@@ -3,7 +3,6 @@
 #include "util/error.hpp"
 
 #include <algorithm>
-#include <functional>
 
 namespace lockstep::graph {
 
@@ -19,20 +18,56 @@ int lookup(const std::vector<std::pair<std::string, int>>& sorted, std::string_v
   return -1;
 }
 
-std::string origin_suffix(const NodeSpec& spec)
+std::string origin_suffix(const NodeRef& node)
 {
-  return spec.origin.empty() ? "" : " (" + spec.origin + ")";
+  return node.origin->empty() ? "" : " (" + *node.origin + ")";
 }
 
 } // namespace
 
-RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
+RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs) : m_owned(std::move(specs))
 {
-  m_specs = std::move(specs);
-  m_nodes.resize(m_specs.size());
+  point_at_owned();
+  build();
+}
+
+RevisionGraph::RevisionGraph(std::vector<NodeRef> nodes) : m_nodes(std::move(nodes))
+{
+  build();
+}
+
+RevisionGraph::RevisionGraph(const RevisionGraph& other)
+  : m_owned(other.m_owned), m_nodes(other.m_nodes), m_up(other.m_up), m_up_at(other.m_up_at), m_down(other.m_down),
+    m_down_at(other.m_down_at), m_id_slots(other.m_id_slots), m_by_label(other.m_by_label),
+    m_sorted_ids(other.m_sorted_ids), m_topological(other.m_topological), m_position(other.m_position)
+{
+  if (!m_owned.empty()) {
+    point_at_owned();  // the copy reads its own specs
+  }
+}
+
+RevisionGraph& RevisionGraph::operator=(const RevisionGraph& other)
+{
+  if (this != &other) {
+    *this = RevisionGraph(other);
+  }
+  return *this;
+}
+
+void RevisionGraph::point_at_owned()
+{
+  m_nodes.clear();
+  m_nodes.reserve(m_owned.size());
+  for (const NodeSpec& spec : m_owned) {
+    m_nodes.push_back({&spec.id, &spec.parents, &spec.depends_on, &spec.branch_labels, &spec.origin, spec.stored});
+  }
+}
+
+void RevisionGraph::build()
+{
   index_ids();
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    for (const auto& label : m_specs[i].branch_labels) {
+    for (const auto& label : *m_nodes[i].branch_labels) {
       m_by_label.emplace_back(label, static_cast<int>(i));
     }
   }
@@ -54,9 +89,15 @@ RevisionGraph::RevisionGraph(std::vector<NodeSpec> specs)
 
 namespace {
 
+// FNV-1a: ids are short (at most 32 bytes), and a byte loop hashes them in
+// a third of std::hash's instructions; every id is hashed on every start.
 size_t slot_of(std::string_view id, size_t mask)
 {
-  return std::hash<std::string_view>{}(id) & mask;
+  uint64_t hash = 14695981039346656037ull;
+  for (char c : id) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return static_cast<size_t>(hash ^ (hash >> 29)) & mask;
 }
 
 } // namespace
@@ -70,16 +111,16 @@ void RevisionGraph::index_ids()
   m_id_slots.assign(slots, -1);
   const size_t mask = slots - 1;
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    const std::string& id = m_specs[i].id;
+    const std::string& id = *m_nodes[i].id;
     for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
       if (m_id_slots[s] < 0) {
         m_id_slots[s] = static_cast<int>(i);
         break;
       }
-      if (m_specs[m_id_slots[s]].id == id) {
-        const NodeSpec& a = m_specs[m_id_slots[s]];
-        const NodeSpec& b = m_specs[i];
-        throw_usage("revision " + a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
+      if (*m_nodes[m_id_slots[s]].id == id) {
+        const NodeRef& a = m_nodes[m_id_slots[s]];
+        const NodeRef& b = m_nodes[i];
+        throw_usage("revision " + *a.id + " is declared twice:" + origin_suffix(a) + origin_suffix(b));
       }
     }
   }
@@ -90,43 +131,77 @@ int RevisionGraph::find_node(std::string_view id) const
   const size_t mask = m_id_slots.size() - 1;
   for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
     const int node = m_id_slots[s];
-    if (node < 0 || m_specs[node].id == id) {
+    if (node < 0 || *m_nodes[node].id == id) {
       return node;
     }
   }
 }
 
+// Two passes: each node's parents and dependencies, found by id (unknown
+// ones and a dependency on itself refused, in node order, as before), then
+// the lists the other way, counted and filled in node order.
 void RevisionGraph::link()
 {
-  for (size_t i = 0; i < m_nodes.size(); ++i) {
-    Node& node = m_nodes[i];
-    const NodeSpec& spec = m_specs[i];
-    int self = static_cast<int>(i);
-    for (const auto& parent_id : spec.parents) {
+  const size_t n = m_nodes.size();
+  size_t edges = 0;
+  for (const NodeRef& node : m_nodes) {
+    edges += node.parents->size() + node.depends_on->size();
+  }
+  m_up.clear();
+  m_up.reserve(edges);
+  m_up_at.assign(2 * n + 1, 0);
+  std::vector<uint32_t> counts(2 * n, 0);  // children, dependents
+  for (size_t i = 0; i < n; ++i) {
+    const NodeRef& node = m_nodes[i];
+    const int self = static_cast<int>(i);
+    const size_t first = m_up.size();
+    m_up_at[2 * i] = static_cast<uint32_t>(first);
+    for (const auto& parent_id : *node.parents) {
       const int parent = find_node(parent_id);
       if (parent < 0) {
-        throw_usage("revision " + spec.id + origin_suffix(spec) + " revises unknown revision " + parent_id);
+        throw_usage("revision " + *node.id + origin_suffix(node) + " revises unknown revision " + parent_id);
       }
-      if (std::find(node.parents.begin(), node.parents.end(), parent) == node.parents.end()) {
-        node.parents.push_back(parent);
-        m_nodes[parent].children.push_back(self);
+      if (std::find(m_up.begin() + static_cast<std::ptrdiff_t>(first), m_up.end(), parent) == m_up.end()) {
+        m_up.push_back(parent);
+        ++counts[2 * static_cast<size_t>(parent)];
       }
     }
-    for (const auto& dep_id : spec.depends_on) {
+    const size_t deps = m_up.size();
+    m_up_at[2 * i + 1] = static_cast<uint32_t>(deps);
+    for (const auto& dep_id : *node.depends_on) {
       int dep = find_node(dep_id);
       if (dep < 0) {
         dep = lookup(m_by_label, dep_id);
       }
       if (dep < 0) {
-        throw_usage("revision " + spec.id + origin_suffix(spec) + " depends on unknown revision " + dep_id);
+        throw_usage("revision " + *node.id + origin_suffix(node) + " depends on unknown revision " + dep_id);
       }
       if (dep == self) {
-        throw_usage("revision " + spec.id + origin_suffix(spec) + " depends on itself");
+        throw_usage("revision " + *node.id + origin_suffix(node) + " depends on itself");
       }
-      if (std::find(node.dependencies.begin(), node.dependencies.end(), dep) == node.dependencies.end()) {
-        node.dependencies.push_back(dep);
-        m_nodes[dep].dependents.push_back(self);
+      if (std::find(m_up.begin() + static_cast<std::ptrdiff_t>(deps), m_up.end(), dep) == m_up.end()) {
+        m_up.push_back(dep);
+        ++counts[2 * static_cast<size_t>(dep) + 1];
       }
+    }
+  }
+  m_up_at[2 * n] = static_cast<uint32_t>(m_up.size());
+
+  m_down_at.assign(2 * n + 1, 0);
+  uint32_t at = 0;
+  for (size_t k = 0; k < 2 * n; ++k) {
+    m_down_at[k] = at;
+    at += counts[k];
+    counts[k] = m_down_at[k];  // now the next free place in list k
+  }
+  m_down_at[2 * n] = at;
+  m_down.assign(at, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (int parent : parents(static_cast<int>(i))) {
+      m_down[counts[2 * static_cast<size_t>(parent)]++] = static_cast<int>(i);
+    }
+    for (int dep : dependencies(static_cast<int>(i))) {
+      m_down[counts[2 * static_cast<size_t>(dep) + 1]++] = static_cast<int>(i);
     }
   }
 }
@@ -143,7 +218,7 @@ void RevisionGraph::order_and_check_cycles()
 
   std::vector<int> starts;
   for (size_t i = 0; i < n; ++i) {
-    if (m_nodes[i].children.empty() && m_nodes[i].dependents.empty()) {
+    if (m_down_at[2 * i] == m_down_at[2 * i + 2]) {  // no children, no dependents
       starts.push_back(static_cast<int>(i));
     }
   }
@@ -157,6 +232,7 @@ void RevisionGraph::order_and_check_cycles()
     size_t next;  // index into parents then dependencies
   };
   std::vector<Frame> stack;
+  stack.reserve(n);  // as deep as the longest chain: one allocation
   for (int start : starts) {
     if (colour[start] != white) {
       continue;
@@ -165,16 +241,16 @@ void RevisionGraph::order_and_check_cycles()
     colour[start] = grey;
     while (!stack.empty()) {
       Frame& frame = stack.back();
-      const Node& node = m_nodes[frame.node];
-      size_t edges = node.parents.size() + node.dependencies.size();
+      // Parents then dependencies: one run of m_up.
+      const size_t first = m_up_at[2 * static_cast<size_t>(frame.node)];
+      const size_t edges = m_up_at[2 * static_cast<size_t>(frame.node) + 2] - first;
       if (frame.next == edges) {
         colour[frame.node] = black;
         m_topological.push_back(frame.node);
         stack.pop_back();
         continue;
       }
-      int next = frame.next < node.parents.size() ? node.parents[frame.next]
-                                                  : node.dependencies[frame.next - node.parents.size()];
+      int next = m_up[first + frame.next];
       ++frame.next;
       if (colour[next] == grey) {
         std::string cycle = id(next);
@@ -202,7 +278,7 @@ std::vector<int> RevisionGraph::heads() const
 {
   std::vector<int> out;
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].children.empty()) {
+    if (children(static_cast<int>(i)).empty()) {
       out.push_back(static_cast<int>(i));
     }
   }
@@ -213,7 +289,7 @@ std::vector<int> RevisionGraph::bases() const
 {
   std::vector<int> out;
   for (size_t i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].parents.empty()) {
+    if (parents(static_cast<int>(i)).empty()) {
       out.push_back(static_cast<int>(i));
     }
   }
@@ -232,7 +308,7 @@ std::vector<int> RevisionGraph::find_prefix(std::string_view prefix) const
   if (m_sorted_ids.empty() && !m_nodes.empty()) {
     m_sorted_ids.reserve(m_nodes.size());
     for (size_t i = 0; i < m_nodes.size(); ++i) {
-      m_sorted_ids.emplace_back(m_specs[i].id, static_cast<int>(i));
+      m_sorted_ids.emplace_back(*m_nodes[i].id, static_cast<int>(i));
     }
     std::sort(m_sorted_ids.begin(), m_sorted_ids.end());
   }
@@ -263,30 +339,24 @@ NodeSet RevisionGraph::reach(const std::vector<int>& from, Edges edges) const
       continue;
     }
     seen[node] = 1;
-    edges(m_nodes[node], [&work](const std::vector<int>& next) { work.insert(work.end(), next.begin(), next.end()); });
+    edges(node, [&work](NodeList next) { work.insert(work.end(), next.begin(), next.end()); });
   }
   return seen;
 }
 
 NodeSet RevisionGraph::ancestors(const std::vector<int>& of) const
 {
-  return reach(of, [](const Node& n, auto&& follow) {
-    follow(n.parents);
-    follow(n.dependencies);
-  });
+  return reach(of, [this](int n, auto&& follow) { follow(edges_of(n, true)); });
 }
 
 NodeSet RevisionGraph::descendants(const std::vector<int>& of) const
 {
-  return reach(of, [](const Node& n, auto&& follow) {
-    follow(n.children);
-    follow(n.dependents);
-  });
+  return reach(of, [this](int n, auto&& follow) { follow(edges_of(n, false)); });
 }
 
 NodeSet RevisionGraph::lineage(int node) const
 {
-  return reach({node}, [](const Node& n, auto&& follow) { follow(n.parents); });
+  return reach({node}, [this](int n, auto&& follow) { follow(parents(n)); });
 }
 
 std::vector<int> RevisionGraph::tips(const NodeSet& applied) const
@@ -307,10 +377,10 @@ std::vector<int> RevisionGraph::uncovered(const NodeSet& applied, bool dependent
       continue;
     }
     bool covered = false;
-    for (int c : m_nodes[i].children) {
+    for (int c : children(static_cast<int>(i))) {
       covered = covered || applied[c];
     }
-    for (int d : m_nodes[i].dependents) {
+    for (int d : dependents(static_cast<int>(i))) {
       covered = covered || (dependents_cover && applied[d]);
     }
     if (!covered) {

@@ -9,11 +9,13 @@
 //   - an applied set is always closed under both kinds of edge, and the
 //     version table holds its "tips": applied revisions that no other
 //     applied revision revises or depends on.
-// Nodes are addressed by index (0..size()-1) in the order they were given.
+// Nodes are addressed by index (0..size()-1) in the order they were given,
+// from NodeSpecs the graph owns or NodeRefs to fields the caller keeps.
 // Construction rejects an unknown parent or dependency, a duplicate id or
 // branch label, and a cycle, naming the culprits (Error, ExitCode::usage).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,25 +32,78 @@ struct NodeSpec {
   bool stored = false;  // known only from the database's record, not from a file (target `@files`)
 };
 
+// A node's fields where the caller keeps them (migrator::Catalog's
+// revisions), for a graph that borrows them instead of copying 10,000 ids,
+// parent lists and paths on every start. They must stay where they are, and
+// unchanged, for as long as the graph reads them.
+struct NodeRef {
+  const std::string* id;
+  const std::vector<std::string>* parents;
+  const std::vector<std::string>* depends_on;
+  const std::vector<std::string>* branch_labels;
+  const std::string* origin;
+  bool stored;
+};
+
+// What spec() gives: a node's fields, read in place (a NodeSpec's names).
+struct NodeView {
+  const std::string& id;
+  const std::vector<std::string>& parents;
+  const std::vector<std::string>& depends_on;
+  const std::vector<std::string>& branch_labels;
+  const std::string& origin;
+  bool stored;
+};
+
+// A node's neighbours of one kind, in node order: a view into the graph
+// (valid as long as it is), read like a const std::vector<int>, and turned
+// into one where a vector is wanted.
+class NodeList {
+public:
+  NodeList(const int* begin, const int* end) : m_begin(begin), m_end(end) {}
+  const int* begin() const { return m_begin; }
+  const int* end() const { return m_end; }
+  size_t size() const { return static_cast<size_t>(m_end - m_begin); }
+  bool empty() const { return m_begin == m_end; }
+  int operator[](size_t i) const { return m_begin[i]; }
+  operator std::vector<int>() const { return {m_begin, m_end}; }  // NOLINT: where a vector was returned
+
+private:
+  const int* m_begin;
+  const int* m_end;
+};
+
 // A set of nodes: one flag per node index.
 using NodeSet = std::vector<char>;
 
 class RevisionGraph {
 public:
+  // Owns the specs (tests, a bundle being written).
   explicit RevisionGraph(std::vector<NodeSpec> specs);
+  // Borrows the fields (see NodeRef): the same checks and the same graph.
+  explicit RevisionGraph(std::vector<NodeRef> nodes);
+  RevisionGraph(const RevisionGraph& other);
+  RevisionGraph(RevisionGraph&& other) noexcept = default;
+  RevisionGraph& operator=(const RevisionGraph& other);
+  RevisionGraph& operator=(RevisionGraph&& other) noexcept = default;
+  ~RevisionGraph() = default;
 
   size_t size() const { return m_nodes.size(); }
-  const std::string& id(int node) const { return m_specs[node].id; }
-  const NodeSpec& spec(int node) const { return m_specs[node]; }
-  const std::vector<int>& parents(int node) const { return m_nodes[node].parents; }
-  const std::vector<int>& dependencies(int node) const { return m_nodes[node].dependencies; }
-  const std::vector<int>& children(int node) const { return m_nodes[node].children; }
-  const std::vector<int>& dependents(int node) const { return m_nodes[node].dependents; }
+  const std::string& id(int node) const { return *m_nodes[node].id; }
+  NodeView spec(int node) const
+  {
+    const NodeRef& n = m_nodes[node];
+    return {*n.id, *n.parents, *n.depends_on, *n.branch_labels, *n.origin, n.stored};
+  }
+  NodeList parents(int node) const { return up(2 * node); }
+  NodeList dependencies(int node) const { return up(2 * node + 1); }
+  NodeList children(int node) const { return down(2 * node); }
+  NodeList dependents(int node) const { return down(2 * node + 1); }
 
   // In node order.
   std::vector<int> heads() const;
   std::vector<int> bases() const;
-  bool is_head(int node) const { return m_nodes[node].children.empty(); }
+  bool is_head(int node) const { return children(node).empty(); }
 
   std::optional<int> find(std::string_view id) const;
   // Every node whose id starts with `prefix`, sorted by id.
@@ -82,13 +137,20 @@ private:
   // Applied nodes with no applied child (nor dependent, when they count).
   std::vector<int> uncovered(const NodeSet& applied, bool dependents_cover) const;
 
-  struct Node {
-    std::vector<int> parents;
-    std::vector<int> dependencies;
-    std::vector<int> children;
-    std::vector<int> dependents;
-  };
+  // List `k` of the edges towards parents (even k: node k/2's parents, odd:
+  // its dependencies) or towards children (children, dependents).
+  NodeList up(int k) const { return {m_up.data() + m_up_at[k], m_up.data() + m_up_at[k + 1]}; }
+  NodeList down(int k) const { return {m_down.data() + m_down_at[k], m_down.data() + m_down_at[k + 1]}; }
+  // Parents and dependencies (up) or children and dependents, as one list.
+  NodeList edges_of(int node, bool up) const
+  {
+    const auto k = static_cast<size_t>(2 * node);
+    return up ? NodeList(m_up.data() + m_up_at[k], m_up.data() + m_up_at[k + 2])
+              : NodeList(m_down.data() + m_down_at[k], m_down.data() + m_down_at[k + 2]);
+  }
 
+  void build();
+  void point_at_owned();
   int find_node(std::string_view id) const;  // -1 when absent
   void index_ids();
   void link();
@@ -96,8 +158,16 @@ private:
   template <typename Edges>
   NodeSet reach(const std::vector<int>& from, Edges edges) const;
 
-  std::vector<NodeSpec> m_specs;  // as given, moved in whole: no copy of 10,000 specs at their peak
-  std::vector<Node> m_nodes;      // the edges, by the same index
+  std::vector<NodeSpec> m_owned;  // the specs of a graph that owns them, moved in whole (no copy at their peak)
+  std::vector<NodeRef> m_nodes;   // every node's fields, in m_owned or the caller's records
+  // The edges, one array each way: node i's parents are m_up[m_up_at[2i] ..
+  // m_up_at[2i+1]), its dependencies run on to m_up_at[2i+2]; m_down holds
+  // children and dependents alike. Four allocations for the whole graph
+  // where a vector per list made two or more per node.
+  std::vector<int> m_up;
+  std::vector<uint32_t> m_up_at;
+  std::vector<int> m_down;
+  std::vector<uint32_t> m_down_at;
   // Open addressing over node indices (-1: empty), a power of two at least
   // twice the node count: one allocation for every id, where a map would
   // make one per node on every start.

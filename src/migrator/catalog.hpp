@@ -15,6 +15,13 @@ namespace lockstep::migrator {
 class Catalog {
 public:
   explicit Catalog(std::vector<script::Revision> files);
+  // The graph reads the revisions in place (graph::NodeRef): a move keeps
+  // them where they are; a copy builds its own graph over its own copies.
+  Catalog(const Catalog& other);
+  Catalog(Catalog&& other) noexcept = default;
+  Catalog& operator=(const Catalog& other);
+  Catalog& operator=(Catalog&& other) noexcept = default;
+  ~Catalog() = default;
 
   // Adds applied revisions missing from the files; returns how many.
   size_t add_database_only(const std::vector<db::AppliedRecord>& applied);
@@ -26,7 +33,6 @@ public:
   std::string location(int node) const;
 
 private:
-  void rebuild();
 
   std::vector<script::Revision> m_revisions;
   graph::RevisionGraph m_graph;

@@ -2,7 +2,9 @@
 //
 // The folder is flat, as a mounted ConfigMap is: every `*.sql` entry is read,
 // symlinks are followed (a ConfigMap's entries point into `..data/`), and
-// names that start with `.` are ignored. File names carry no meaning.
+// names that start with `.` are ignored. File names carry no meaning. The
+// files' bytes are kept for as long as the process runs (a process loads its
+// migrations once): each revision's sections are LazyTexts pointing into them.
 #pragma once
 
 #include "script/revision_file.hpp"

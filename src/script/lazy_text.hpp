@@ -1,7 +1,8 @@
-// Text that is either held in memory or read on first use from a shared
-// source: a bundle's SQL sections and checksums, which most commands never
-// look at (`heads` and `history` need only the headers), stay compressed
-// until something reads them.
+// Text that is either held in memory or read from a shared source: a
+// bundle's SQL sections and checksums, which most commands never look at
+// (`heads` and `history` need only the headers), stay compressed until
+// something reads them; a folder's sections point into the file bytes its
+// loader kept (script/directory), so none is copied.
 //
 // LazyText promises: view() gives the same bytes whichever way the text is
 // held; size() and empty() never read the source; copies of a text read
@@ -34,6 +35,7 @@ public:
   LazyText() = default;
   LazyText(const std::string& text) { assign(text); }  // NOLINT: implicit, like the std::string it replaces
   LazyText(const char* text) { assign(text); }         // NOLINT
+  explicit LazyText(std::string_view text) { assign(text); }
   // `size` bytes at `offset` of chunk `chunk` of `source`.
   LazyText(const TextSource* source, uint32_t chunk, uint32_t offset, uint32_t size);
   LazyText(const LazyText& other);

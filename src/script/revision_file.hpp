@@ -19,6 +19,7 @@
 
 #include "script/lazy_text.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,20 @@ std::string upgrade_checksum(std::string_view upgrade_sql);
 std::string checksum_of(const Revision& rev);
 
 Revision parse_revision(std::string_view text, std::string path);
+
+// Where a file's bytes lie in a TextSource (script/lazy_text) that keeps
+// them: `offset` is the first byte's offset in chunk `chunk`.
+struct TextPlace {
+  const TextSource* source = nullptr;
+  uint32_t chunk = 0;
+  uint32_t offset = 0;
+};
+
+// parse_revision() for a loader that keeps each file's bytes (a folder's,
+// script/directory): `text` is the file at `place`, and the sections become
+// LazyTexts of that source instead of copies. `rev` is default-constructed;
+// the same errors, with the same messages, as parse_revision().
+void parse_revision_into(Revision& rev, std::string_view text, std::string path, const TextPlace& place);
 
 // Why `label` cannot be a branch label (empty when it can): 1 to 64 of
 // [A-Za-z0-9_.-], starting with a letter, digit or '_', not a target

@@ -26,6 +26,17 @@ bool ends_with(std::string_view text, std::string_view suffix)
 std::vector<std::string> split_list(std::string_view text, char separator)
 {
   std::vector<std::string> parts;
+  split_list_into(text, parts, separator);
+  return parts;
+}
+
+void split_list_into(std::string_view text, std::vector<std::string>& parts, char separator)
+{
+  size_t count = 1;
+  for (char c : text) {
+    count += c == separator ? 1 : 0;
+  }
+  parts.reserve(parts.size() + count);
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(separator, start);
@@ -38,7 +49,6 @@ std::vector<std::string> split_list(std::string_view text, char separator)
     }
     start = end + 1;
   }
-  return parts;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator)

@@ -56,6 +56,9 @@ bool ends_with(std::string_view text, std::string_view suffix);
 // Splits on `separator`, trims each part and drops empty parts:
 // "a, b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> split_list(std::string_view text, char separator = ',');
+// The same, appended to `parts` (reserved once: the parser fills a
+// revision's lists in place on every start).
+void split_list_into(std::string_view text, std::vector<std::string>& parts, char separator = ',');
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 

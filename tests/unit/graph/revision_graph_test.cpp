@@ -8,6 +8,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -248,4 +249,65 @@ TEST_CASE("a label may be its own revision's id", "[graph]")
 {
   RevisionGraph g = build({"a: [a]", "b: a"});
   CHECK(g.find_label("a") == g.find("a"));
+}
+
+TEST_CASE("a graph over borrowed fields is the graph over the same specs; copies read their own", "[graph]")
+{
+  std::vector<NodeSpec> specs;
+  for (const auto& line : project) {
+    specs.push_back(test::node(line));
+  }
+  std::vector<NodeRef> refs;
+  for (const auto& s : specs) {
+    refs.push_back({&s.id, &s.parents, &s.depends_on, &s.branch_labels, &s.origin, s.stored});
+  }
+  const RevisionGraph owned(specs);
+  const RevisionGraph borrowed(refs);
+  REQUIRE(borrowed.size() == owned.size());
+  for (int n = 0; n < static_cast<int>(owned.size()); ++n) {
+    CHECK(&borrowed.id(n) == &specs[static_cast<size_t>(n)].id);  // read in place, not copied
+    CHECK(ids(borrowed, borrowed.parents(n)) == ids(owned, owned.parents(n)));
+    CHECK(ids(borrowed, borrowed.children(n)) == ids(owned, owned.children(n)));
+    CHECK(ids(borrowed, borrowed.dependencies(n)) == ids(owned, owned.dependencies(n)));
+    CHECK(ids(borrowed, borrowed.dependents(n)) == ids(owned, owned.dependents(n)));
+  }
+  CHECK(borrowed.topological_order() == owned.topological_order());
+  CHECK(borrowed.find_label("reporting") == owned.find_label("reporting"));
+
+  // The same errors, naming the same files.
+  std::vector<NodeSpec> twice{test::node("a:"), test::node("a:")};
+  twice[1].origin = "other.sql";
+  std::vector<NodeRef> twice_refs;
+  for (const auto& s : twice) {
+    twice_refs.push_back({&s.id, &s.parents, &s.depends_on, &s.branch_labels, &s.origin, s.stored});
+  }
+  CHECK_THROWS_WITH(RevisionGraph(twice_refs), "revision a is declared twice: (a.sql) (other.sql)");
+
+  // A copy of a graph that owns its specs reads the copy's, which outlive
+  // the original.
+  std::optional<RevisionGraph> original(std::in_place, specs);
+  const RevisionGraph copy(*original);
+  RevisionGraph assigned = build({"x:"});
+  assigned = *original;
+  original.reset();
+  for (const RevisionGraph* g : std::vector<const RevisionGraph*>{&copy, &assigned}) {
+    CHECK(g->id(*g->find("m")) == "m");
+    CHECK(g->spec(*g->find("m")).origin == "m.sql");
+    CHECK(ids(*g, g->parents(*g->find("m"))) == Set{"a3", "b2"});
+  }
+}
+
+TEST_CASE("a node's lists read like vectors and become vectors", "[graph]")
+{
+  RevisionGraph g = build(project);
+  const int m = *g.find("m");
+  const std::vector<int> parents = g.parents(m);
+  REQUIRE(parents.size() == 2);
+  CHECK(parents[0] == g.parents(m)[0]);
+  CHECK(parents[1] == g.parents(m)[1]);
+  CHECK(parents[0] < parents[1]);  // node order
+  std::vector<int> next{42};
+  next = g.children(*g.find("a2"));
+  CHECK(ids(g, next) == Set{"a3", "b1"});
+  CHECK(g.descendants(g.children(*g.find("b1"))) == g.descendants({*g.find("b2")}));
 }

@@ -10,6 +10,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -212,4 +213,55 @@ TEST_CASE("large folders load completely and in order", "[script][directory]")
   write(root / "r0599_x.sql", revision_text("r0007", "r0598"));
   CHECK_THAT(load_error(root, true), ContainsSubstring("r0007_x.sql") && ContainsSubstring("r0599_x.sql") &&
                                  ContainsSubstring("revision r0007"));
+}
+
+TEST_CASE("files load in the byte order of their names", "[script][directory]")
+{
+  // Names alike in their first 16 bytes, shorter and longer than 16, upper
+  // case before lower, and UTF-8 after ASCII: the order std::string gives.
+  const std::vector<std::string> names = {
+    "a.sql", "a_.sql", "ab.sql", "B.sql", "aaaaaaaaaaaaaaaa.sql", "aaaaaaaaaaaaaaaa_b.sql", "aaaaaaaaaaaaaaaab.sql",
+    "aaaaaaaaaaaaaaa.sql", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_2.sql", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_10.sql",
+    "20261124120000_add.sql", "20261124120000_add_more.sql", "2026112412000_x.sql", "\xC3\xA9t\xC3\xA9.sql", "z.sql"};
+  TempFolder folder;
+  for (size_t i = 0; i < names.size(); ++i) {
+    write(folder.path() / names[i], revision_text("r" + std::to_string(i), ""));
+  }
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::string> loaded;
+  for (const auto& rev : script::load_directory(folder.path().string())) {
+    loaded.push_back(fs::path(rev.path).filename().string());
+  }
+  CHECK(loaded == sorted);
+}
+
+TEST_CASE("files of any size keep their sections whole", "[script][directory]")
+{
+  // Enough files for several threads, among them files larger than the
+  // loader's blocks and than the room left in one: every section is the
+  // file's text, byte for byte.
+  TempFolder folder;
+  const fs::path& root = folder.path();
+  std::vector<std::string> upgrades;
+  for (int i = 0; i < 400; ++i) {
+    const size_t size = i == 3 ? (3u << 20) : i == 200 ? (70u << 10) : i % 97 == 5 ? (65u << 10) : 40u + i % 50;
+    std::string upgrade;
+    while (upgrade.size() < size) {
+      upgrade += "INSERT INTO t VALUES (" + std::to_string(i) + ", " + std::to_string(upgrade.size()) + ");\n";
+    }
+    char id[16];
+    std::snprintf(id, sizeof id, "r%04d", i);
+    write(root / (std::string(id) + ".sql"),
+          "-- Revision ID: " + std::string(id) + "\n-- Revises:\n\n-- +upgrade\n" + upgrade + "-- +downgrade\nDROP TABLE " + id + ";\n");
+    upgrades.push_back(upgrade);
+  }
+  const auto revisions = script::load_directory(root.string());
+  REQUIRE(revisions.size() == upgrades.size());
+  for (size_t i = 0; i < revisions.size(); ++i) {
+    INFO(revisions[i].path);
+    CHECK(revisions[i].upgrade_sql.view() == upgrades[i]);
+    CHECK(revisions[i].downgrade_sql.view() == "DROP TABLE " + revisions[i].id + ";\n");
+    CHECK(revisions[i].upgrade_line == 5);
+  }
 }

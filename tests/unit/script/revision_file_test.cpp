@@ -356,3 +356,75 @@ TEST_CASE("branch labels must read back unambiguously in targets", "[script][rev
   CHECK_THAT(parse_error("-- Revision ID: a\n-- Revises:\n-- Branch Labels: ok, release-2\n-- +upgrade\n"),
              ContainsSubstring("migrations/x.sql:3") && ContainsSubstring("'release-2'"));
 }
+
+TEST_CASE("markers are found wherever the sections hold a '+', and lines are counted through them",
+          "[script][revision_file]")
+{
+  struct Row {
+    const char* name;
+    std::string text;
+    const char* upgrade;
+    const char* downgrade;
+    int upgrade_line;
+    int downgrade_line;
+  };
+  const Row rows[] = {
+    {"plus signs in SQL before a marker",
+     "-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1 + 1;\nSELECT '+';\n-- +downgrade\nSELECT 2+2;\n",
+     "SELECT 1 + 1;\nSELECT '+';\n", "SELECT 2+2;\n", 4, 7},
+    {"an indented marker in any case, CRLF",
+     "-- Revision ID: a\r\n-- Revises:\r\n--+Upgrade\r\nU;\r\n\t  --   +DOWNGRADE \t\r\nD;\r\n", "U;\r\n", "D;\r\n", 4, 6},
+    {"marker-like lines that are not markers stay SQL",
+     "-- Revision ID: a\n-- Revises:\n-- +upgrade\n-- ++downgrade\n-- + downgrade\nx -- +downgrade\n-- +downgrades\n",
+     "-- ++downgrade\n-- + downgrade\nx -- +downgrade\n-- +downgrades\n", "", 4, 0},
+    {"a marker on the last line, without a line break",
+     "-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1;\n-- +downgrade", "SELECT 1;\n", "", 4, 6},
+    {"a long SQL line with many plus signs", "-- Revision ID: a\n-- Revises:\n-- +upgrade\n" + std::string(5000, '+') + "\n-- +downgrade\nD;\n",
+     nullptr, "D;\n", 4, 6},
+  };
+  for (const auto& row : rows) {
+    INFO(row.name);
+    script::Revision rev = script::parse_revision(row.text, "x.sql");
+    if (row.upgrade != nullptr) {
+      CHECK(rev.upgrade_sql == row.upgrade);
+    }
+    CHECK(rev.downgrade_sql == row.downgrade);
+    CHECK(rev.upgrade_line == row.upgrade_line);
+    CHECK(rev.downgrade_line == row.downgrade_line);
+  }
+}
+
+TEST_CASE("header lines: what is a key, a comment, a marker or SQL", "[script][revision_file]")
+{
+  // Free text in the header: no ':' after "--", nothing before it, or a
+  // character no key has; a '+' word that is no marker.
+  const script::Revision rev = script::parse_revision("-- Step 1: make it\n--: x\n--   : x\n-- a.b: c\n-- +later\n--\n"
+                                                      "-- Revision ID: a\n-- Revises:\n-- +upgrade\n",
+                                                      "x.sql");
+  CHECK(rev.id == "a");
+  CHECK(rev.upgrade_line == 10);
+
+  struct Row {
+    const char* name;
+    std::string text;
+    const char* expected;
+  };
+  const Row rows[] = {
+    {"a long unknown key", "-- Revision ID: a\n-- A Very Long Unknown Key Name : x\n-- Revises:\n-- +upgrade\n",
+     "x.sql:2: unknown header key 'A Very Long Unknown Key Name'"},
+    {"a key with tabs inside", "-- Revision ID: a\n--\tRevises\t\t:\n-- Revises:\n-- +upgrade\n",
+     "x.sql:3: header key 'revises' appears twice"},
+    {"a dash key", "-- Revision ID: a\n-- - : x\n-- +upgrade\n", "x.sql:2: unknown header key '-'"},
+    {"SQL after blank lines", "\n  \n\t\nSELECT 1;\n", "x.sql:4: SQL before the '-- +upgrade' marker"},
+    {"a lone dash", "-- Revision ID: a\n-\n", "x.sql:2: SQL before"},
+    {"missing upgrade after a downgrade with plus signs", "-- Revision ID: a\n-- Revises:\n-- +downgrade\nSELECT 1+1;\n+\n",
+     "x.sql:6: missing '-- +upgrade' section"},
+    {"a second upgrade marker after plus signs",
+     "-- Revision ID: a\n-- Revises:\n-- +upgrade\nSELECT 1+1;\n-- +downgrade\n+\n  -- +UPGRADE\n",
+     "x.sql:7: second '-- +upgrade' marker (the first is on line 3)"},
+  };
+  for (const auto& row : rows) {
+    INFO(row.name);
+    CHECK_THAT(parse_error(row.text, "x.sql"), ContainsSubstring(row.expected));
+  }
+}
