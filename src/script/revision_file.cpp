@@ -16,7 +16,7 @@ enum class Section { header, upgrade, downgrade };
 
 // Character classes by table (util/strings' classes, one load each): the
 // parser looks at every byte of every header line of every file.
-enum : unsigned char { kSpace = 1, kKeyChar = 2, kIdChar = 4 };
+enum : unsigned char { kSpace = 1, kKeyChar = 2 };
 
 struct Classes {
   unsigned char of[256] = {};
@@ -25,8 +25,7 @@ struct Classes {
     for (int c = 0; c < 256; ++c) {
       const char ch = static_cast<char>(c);
       of[c] = static_cast<unsigned char>((util::is_space(ch) ? kSpace : 0) |
-                                         (util::is_alpha(ch) || ch == '_' || ch == '-' ? kKeyChar : 0) |
-                                         (util::is_alpha(ch) || (ch >= '0' && ch <= '9') || ch == '_' ? kIdChar : 0));
+                                         (util::is_alpha(ch) || ch == '_' || ch == '-' ? kKeyChar : 0));
     }
   }
 };
@@ -46,20 +45,6 @@ size_t count_lines(std::string_view text)
     ++lines;
   }
   return lines;
-}
-
-// util::trim, by the table.
-std::string_view trim(std::string_view text)
-{
-  size_t begin = 0;
-  while (begin < text.size() && is(text[begin], kSpace)) {
-    ++begin;
-  }
-  size_t end = text.size();
-  while (end > begin && is(text[end - 1], kSpace)) {
-    --end;
-  }
-  return text.substr(begin, end - begin);
 }
 
 struct Line {
@@ -120,7 +105,7 @@ bool parse_marker(std::string_view line, Section& section)
   if (line.size() - i < 10 || line[i] != '-' || line[i + 1] != '-') {
     return false;
   }
-  std::string_view word = trim(line.substr(i + 2));
+  std::string_view word = util::trim(line.substr(i + 2));
   if (word.empty() || word[0] != '+') {
     return false;
   }
@@ -299,16 +284,7 @@ std::string branch_label_problem(std::string_view label)
 
 bool valid_revision_id(std::string_view id)
 {
-  // util::is_short_identifier, by the table: every id of every file.
-  if (id.empty() || id.size() > 32) {
-    return false;
-  }
-  for (char c : id) {
-    if (!is(c, kIdChar)) {
-      return false;
-    }
-  }
-  return true;
+  return util::is_short_identifier(id);
 }
 
 bool has_sql(std::string_view sql)
