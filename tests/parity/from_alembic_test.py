@@ -19,9 +19,14 @@ runs it online; lockstep runs what the converter wrote.
      revisions run, and it ends as Alembic would have left it; Alembic still reads it after.
   4. Downgrade: lockstep's converted downgrade sections revert as Alembic's downgrade() does; a
      downgrade through the revision whose downgrade does nothing is refused and changes nothing.
-  5. What cannot be converted (a revision that reads the database without an offline branch, a
-     branch label lockstep cannot read back, a revision id lockstep cannot store) is exit 2, every
-     one named with its file (and line), and nothing is written; so is an output folder in use.
+  5. alembic_additions/converted_with_notes: a downgrade() that raises, one Alembic cannot render
+     (an unnamed constraint) and `op.get_bind().commit()` before CREATE INDEX CONCURRENTLY (the
+     SQLAlchemy 2 idiom, which Debian's SQLAlchemy 1.4 cannot run online, so lockstep alone runs
+     these) are converted, each said with its file and line, run, and refused on the way down.
+  6. alembic_additions/unconvertible: what cannot be converted (a revision that reads the
+     database without an offline branch, a branch label lockstep cannot read back, a revision id
+     lockstep cannot store) is exit 2, every one named with its file (and line), and nothing is
+     written; so is an output folder in use.
 
 Environment as for parity_test.py: LOCKSTEP_BINARY, LOCKSTEP_TEST_PG_DIR. Prints one line per
 check and a final "N passed, M failed".
@@ -41,6 +46,7 @@ import example_migrations_test as example  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PROJECT = os.path.join(HERE, "alembic_project")
+ADDITIONS = os.path.join(HERE, "alembic_additions")  # revisions some checks add to a copy of it
 CONVERTER = os.path.join(REPO, "scripts", "alembic-to-lockstep")
 PYTHON = "/usr/bin/python3"  # Debian's, which has Debian's Alembic
 
@@ -131,8 +137,7 @@ def check_conversion(checks, out, result, binary, work):
     checks.check("bulk_insert rows as literals, quotes doubled, the percent sign single",
                  "'edits everyone''s posts; 100% trusted'" in seed, seed)
     checks.check("the converter names the revision lockstep will not downgrade through",
-                 "2c4e6a8c0e1f_drop_post_bodies_kept_elsewhere_now.sql: its downgrade emits nothing" in result.stdout,
-                 result.stdout)
+                 "2c4e6a8c0e1f_drop_legacy_body.py: downgrade() emits nothing" in result.stdout, result.stdout)
     heads = example.run([binary, "--migrations", out, "heads"], env={"PATH": "/usr/bin:/bin"}, cwd=work)
     printed = {line.split()[0] for line in heads.stdout.splitlines() if line.strip()}
     checks.check("lockstep heads: the heads Alembic has", heads.returncode == 0 and printed == HEADS,
@@ -213,89 +218,68 @@ def check_downgrade(checks, server, binary, out, work):
         b.drop()
 
 
-BAD_REVISIONS = {
-    "0a0a0a0a0a01_count_users.py": '''"""count users
-
-Revision ID: 0a0a0a0a0a01
-Revises: 2c4e6a8c0e1f
-Create Date: 2024-06-01 00:00:00
-
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = '0a0a0a0a0a01'
-down_revision = '2c4e6a8c0e1f'
-branch_labels = None
-depends_on = None
 
 
-def upgrade() -> None:
-    users = op.get_bind().execute(sa.text("SELECT count(*) FROM users")).scalar()
-    if users:
-        op.execute("ANALYZE users")
+def project_with(work, additions):
+    """A copy of alembic_project with the revisions of alembic_additions/<additions> added."""
+    project = os.path.join(work, additions)
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = os.path.join(ADDITIONS, additions)
+    for name in os.listdir(folder):
+        shutil.copy(os.path.join(folder, name), os.path.join(project, "versions", name))
+    return project
 
 
-def downgrade() -> None:
-    pass
-''',
-    "0a0a0a0a0a02_release.py": '''"""release
-
-Revision ID: 0a0a0a0a0a02
-Revises: 0a0a0a0a0a01
-Create Date: 2024-06-02 00:00:00
-
-"""
-revision = '0a0a0a0a0a02'
-down_revision = '0a0a0a0a0a01'
-branch_labels = ('release-2',)
-depends_on = None
-
-
-def upgrade() -> None:
-    pass
-
-
-def downgrade() -> None:
-    pass
-''',
-    "custom_id.py": '''"""a revision id lockstep cannot store (33 characters and more)
-
-Revision ID: 20240603_add_search_index_to_posts
-Revises: 0a0a0a0a0a02
-"""
-revision = '20240603_add_search_index_to_posts'
-down_revision = '0a0a0a0a0a02'
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    pass
-
-
-def downgrade() -> None:
-    pass
-''',
-}
+def check_notes(checks, server, binary, work):
+    out = os.path.join(work, "noted_out")
+    r = convert(project_with(work, "converted_with_notes"), out, work)
+    checks.check("downgrades that raise or cannot be rendered, a commit(): converted, exit 0",
+                 r.returncode == 0 and "Wrote 12 revision(s)" in r.stdout, r.stdout + r.stderr[-2000:])
+    if r.returncode != 0:
+        return
+    text = {f.split("_", 1)[0]: open(os.path.join(out, f)).read() for f in os.listdir(out)}
+    checks.check("a downgrade() that raises (Alembic's 'irreversible'): an empty section, and said",
+                 re.search(r"0b0b0b0b0b01_drop_reader_role\.py:22: downgrade\(\) raises RuntimeError: Cannot "
+                           r"undelete data!: written as irreversible", r.stdout) is not None and
+                 text["0b0b0b0b0b01"].endswith("-- +downgrade\n"), r.stdout)
+    checks.check("op.get_bind().commit() before an autocommit block: Transactional: false, and said",
+                 "-- Transactional: false" in text["0b0b0b0b0b02"] and
+                 "0b0b0b0b0b02_index_users_email_concurrently.py: Transactional: false" in r.stdout and
+                 "CREATE INDEX CONCURRENTLY ix_users_email_lower ON users (lower(email));" in text["0b0b0b0b0b02"],
+                 r.stdout + text["0b0b0b0b0b02"])
+    checks.check("a downgrade() Alembic cannot render (an unnamed constraint): irreversible, its line named",
+                 re.search(r"0b0b0b0b0b03_roles_fk_on_delete\.py:23: downgrade\(\) cannot be rendered offline "
+                           r"\(CompileError: .*\): written as irreversible", r.stdout) is not None and
+                 text["0b0b0b0b0b03"].endswith("-- +downgrade\n"), r.stdout)
+    db = parity.Database(server, "from_alembic")
+    try:
+        tools = Tools(binary, out, db, work)
+        tools.lockstep("upgrade", "heads")
+        checks.check("lockstep runs them: the role gone, the index built outside a transaction",
+                     len(roles(db)) == 2 and db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                                                       "'ix_users_email_lower'::regclass") == [(True,)],
+                     str(roles(db)))
+        before = example.dump(db)
+        refused = tools.lockstep("downgrade", "2c4e6a8c0e1f", expect=2)
+        checks.check("and refuses to downgrade through them, running nothing",
+                     "irreversible" in refused.stderr and example.dump(db) == before, refused.stderr)
+    except RuntimeError as e:
+        checks.check("the converted revisions with notes, through lockstep", False, "    %s" % e)
+    finally:
+        db.drop()
 
 
 def check_refusals(checks, work):
-    project = os.path.join(work, "bad_project")
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, text in BAD_REVISIONS.items():
-        with open(os.path.join(project, "versions", name), "w") as f:
-            f.write(text)
     out = os.path.join(work, "bad_out")
-    r = convert(project, out, work)
+    r = convert(project_with(work, "unconvertible"), out, work)
     err = r.stderr
     checks.check("unconvertible revisions: exit 2, all three listed, nothing written",
                  r.returncode == 2 and "3 revision(s) cannot be converted; nothing was written" in err and
                  not os.path.exists(out) and
                  not [n for n in os.listdir(work) if n.startswith(".alembic-to-lockstep-")], err)
     checks.check("a revision that reads the database: its file and the line, and what to do",
-                 re.search(r"0a0a0a0a0a01_count_users\.py:18: revision 0a0a0a0a0a01: upgrade\(\) cannot run "
-                           r"offline: AttributeError", err) is not None and "is_offline_mode()" in err, err)
+                 re.search(r"0a0a0a0a0a01_count_users\.py:18: revision 0a0a0a0a0a01: upgrade\(\) cannot be "
+                           r"rendered offline: AttributeError", err) is not None and "is_offline_mode()" in err, err)
     checks.check("a branch label lockstep cannot read back: named",
                  "0a0a0a0a0a02_release.py: revision 0a0a0a0a0a02: branch label 'release-2'" in err, err)
     checks.check("a revision id lockstep cannot store: named",
@@ -326,6 +310,7 @@ def main():
             reference = check_new_database(checks, server, binary, out, work)
             check_take_over(checks, server, binary, out, work, reference)
             check_downgrade(checks, server, binary, out, work)
+        check_notes(checks, server, binary, work)
         check_refusals(checks, work)
     except (RuntimeError, subprocess.SubprocessError) as e:
         checks.check("from Alembic", False, "    %s" % e)
