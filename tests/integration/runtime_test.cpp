@@ -343,6 +343,23 @@ TEST_CASE("a held lock times out with exit 4 and names its holder", "[runtime][l
   check_consistent(db);
 }
 
+TEST_CASE("the holder named is this database's: the same lock held in another database is not it", "[runtime][lock]")
+{
+  // Advisory locks are per database; the same key is free to be held in each. The campaign found
+  // lockstep naming another database's holder (a parallel test's) when its own lock timed out.
+  ScratchDatabase db;
+  ScratchDatabase neighbour;
+  TempDir dir;
+  write_counting_chain(dir, 2);
+  auto elsewhere = hold_migration_lock(neighbour, "the-neighbour");
+  auto holder = hold_migration_lock(db, "the-holder");
+  RunResult r = run(db, dir, {"--lock-timeout", "1s", "upgrade"});
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.err, ContainsSubstring("the-holder"));
+  CHECK_THAT(r.err, !ContainsSubstring("the-neighbour"));
+  check_consistent(db);
+}
+
 TEST_CASE("an unreachable database is exit 3 after connect_timeout", "[runtime][connect]")
 {
   TempDir dir;
