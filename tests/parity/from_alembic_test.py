@@ -65,8 +65,8 @@ class Tools:
     def __init__(self, binary, migrations, db, work):
         self.binary, self.migrations, self.db, self.work = binary, migrations, db, work
 
-    def alembic(self, *args, project=PROJECT):
-        r = example.run([parity.ALEMBIC, "-c", os.path.join(project, "alembic.ini")] + list(args),
+    def alembic(self, *args):
+        r = example.run([parity.ALEMBIC, "-c", os.path.join(PROJECT, "alembic.ini")] + list(args),
                         env=dict(os.environ, ALEMBIC_TEST_URL=self.db.url, PYTHONDONTWRITEBYTECODE="1"), cwd=self.work)
         if r.returncode != 0:
             raise RuntimeError("alembic %s exited %d:\n%s%s" % (" ".join(args), r.returncode, r.stdout,
@@ -89,18 +89,6 @@ def roles(db):
         "SELECT to_regclass('roles') IS NOT NULL")[0][0] else []
 
 
-def headers(path):
-    out = {}
-    with open(path) as f:
-        for line in f:
-            if line.strip().lower() == "-- +upgrade":
-                break
-            m = re.match(r"^-- ([A-Za-z ]+): ?(.*)$", line.rstrip("\n"))
-            if m:
-                out[m.group(1).lower()] = m.group(2)
-    return out
-
-
 def check_conversion(checks, out, result, binary, work):
     checks.check("the converter exits 0 and says what it wrote", result.returncode == 0 and
                  "Wrote 9 revision(s)" in result.stdout, result.stdout + result.stderr[-2000:])
@@ -116,7 +104,7 @@ def check_conversion(checks, out, result, binary, work):
                  oct(os.stat(out).st_mode) if os.path.isdir(out) else "no folder")
     if len(by_id) != 9:
         return False
-    h = {rid: headers(path) for rid, path in by_id.items()}
+    h = {rid: example.RevisionFile(path).headers for rid, path in by_id.items()}
     checks.check("Revises: the parents, both of them at the merge, none at a root",
                  h["f0a2c4e6b8d1"]["revises"] == "c4e6a8b0d2f1, d9f1b3c5e7a2" and
                  h["3e1a5c7b9d20"]["revises"] == "" and h["7e9a1c3e5b6d"]["revises"] == "" and
